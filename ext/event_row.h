@@ -1,0 +1,48 @@
+/*
+** event_row.h: one provisioningObjectSummary, tokenised, and its columns.
+**
+** ev_row_load() tokenises an event object once and indexes its top-level
+** members; ev_row_value() then reads any column of schema.h through its
+** Graph path(s), the v1.0 spelling first and then the beta one. The same
+** values feed xColumn and the in-process filter (pq_row_matches), so what
+** a filter sees is exactly what SQLite would read.
+*/
+#ifndef PROV_EVENT_ROW_H
+#define PROV_EVENT_ROW_H
+
+#include "json.h"
+#include "plan.h"
+
+#define EV_NTOP 19 /* known top-level members */
+
+typedef struct ev_row {
+  pj_doc doc;
+  int aTop[EV_NTOP]; /* value token of each known member, or -1 */
+  char *zScratch;    /* decoded text of the last value read */
+  size_t nScratch;
+  char zTime[PQ_TIME_LEN + 1];
+  const char *zErr;  /* why the last ev_row_value() failed */
+} ev_row;
+
+/* Tokenise the object z[0..n) (validated JSON). SQLITE_OK or an error. */
+int ev_row_load(ev_row *r, const char *z, size_t n);
+
+/*
+** Column iCol as a value (text may point into the row or its scratch
+** buffer: valid until the next call). SQLITE_OK, SQLITE_NOMEM, or
+** SQLITE_ERROR with r->zErr set (an invalid escape).
+*/
+int ev_row_value(ev_row *r, int iCol, pv_value *pOut);
+
+/* pq_column_fn over an ev_row. */
+int ev_row_column_fn(void *pRow, int iCol, pv_value *pOut);
+
+/* Stable rowid: a 64-bit hash of the event's id (of the whole object when it has none). */
+sqlite3_int64 ev_row_rowid(ev_row *r);
+
+/* Set the SQL result of column iCol. */
+int ev_row_result(ev_row *r, int iCol, sqlite3_context *ctx);
+
+void ev_row_free(ev_row *r);
+
+#endif

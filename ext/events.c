@@ -1,0 +1,537 @@
+/*
+** events.c: the provisioning_events virtual table.
+**
+** Usage:
+**   .load ./provisioning
+**   CREATE VIRTUAL TABLE ev USING provisioning_events(source='file:sql/sample/events.json');
+**   CREATE VIRTUAL TABLE live USING provisioning_events(
+**       source='https://graph.microsoft.com/v1.0', auth='env:GRAPH_TOKEN');
+**   SELECT job_id, count(*) FROM ev WHERE status = 'failure' GROUP BY job_id;
+**   -- with PROVISIONING_SOURCE set in the environment, no CREATE is needed:
+**   SELECT count(*) FROM provisioning_events;
+**
+** How it works: one row per provisioningObjectSummary. The declared schema
+** is built from schema.c (36 columns, raw HIDDEN). A source (source.h)
+** streams event objects; event_row.c reads their columns.
+**
+** The plan (DESIGN.md "The plan"):
+**   xBestIndex decides what ships with pq_shippable() and stores the plan
+**   (the shipped terms, order, LIMIT/OFFSET argv slots, colUsed) in the
+**   table's plan list; idxNum is the plan's index there. idxStr is the
+**   OData query template, shown by EXPLAIN QUERY PLAN: values known at plan
+**   time appear as literals, others as ?N (N = argv slot, 1-based).
+**   argv order: the shipped terms in plan order, then LIMIT, then OFFSET.
+**   xFilter prepares the values (pq_prepare_value) into a pq_query and
+**   opens a stream on the source; Graph gets it as OData, the file source
+**   evaluates it in-process. omit=1 only where the source's answer is
+**   exactly SQLite's; LIMIT and OFFSET are never omitted ($top is a page
+**   size: no row is ever dropped because of it).
+**   Rowids are a hash of the event id, stable across scans, so SQLite's
+**   OR-by-union (one scan per branch, duplicates removed by rowid) is right.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "event_row.h"
+#include "events.h"
+#include "odata.h"
+#include "schema.h"
+#include "source.h"
+
+SQLITE_EXTENSION_INIT3
+
+#define EV_MAX_TERMS 32
+
+typedef struct ev_plan {
+  int nTerm;
+  struct {
+    int iCol;
+    int op; /* PQ_* */
+  } aTerm[EV_MAX_TERMS];
+  int iOrderCol;
+  int bDesc;
+  int iArgLimit; /* argv slot of LIMIT, or -1 */
+  int iArgOffset;
+  uint64_t colUsed;
+} ev_plan;
+
+typedef struct ev_vtab {
+  sqlite3_vtab base;
+  sqlite3 *db;
+  prov_global *pGlobal;
+  prov_options opts;
+  char *zOptStore;
+  char *zConfigErr; /* eponymous table without a source: the error to give */
+  char *zEnvSource; /* PROVISIONING_SOURCE, when the source comes from there */
+  prov_source *pSrc;
+  const char *zPath; /* Graph path of the collection */
+  ev_plan *aPlan;
+  int nPlan;
+} ev_vtab;
+
+typedef struct ev_cursor {
+  sqlite3_vtab_cursor base;
+  pq_query q;
+  prov_stream *pStream;
+  ev_row row;
+  int bEof;
+  int bRecheck; /* re-evaluate the query locally (remote sources) */
+  prov_stats start;
+  sqlite3_int64 nReturned;
+} ev_cursor;
+
+static void ev_set_error(ev_vtab *v, char *zMsg) {
+  sqlite3_free(v->base.zErrMsg);
+  v->base.zErrMsg = zMsg;
+}
+
+/* Weak fallbacks, replaced by the real definitions when those files are built in. */
+__attribute__((weak)) int source_http_open(const prov_options *opts, prov_source **pp, char **pzErr) {
+  *pp = 0;
+  *pzErr = sqlite3_mprintf("provisioning_events: this build has no HTTP source");
+  return SQLITE_ERROR;
+}
+
+int prov_source_open(const char *zModule, const prov_options *opts, prov_source **pp, char **pzErr) {
+  const char *z = opts->zSource;
+  if (strncmp(z, "file:", 5) == 0) return source_file_open(opts, pp, pzErr);
+  if (sqlite3_strnicmp(z, "https://", 8) == 0 || sqlite3_strnicmp(z, "http://", 7) == 0) {
+    return source_http_open(opts, pp, pzErr);
+  }
+  *pzErr = sqlite3_mprintf("%s: source='%s' is neither file:PATH nor an https:// URL", zModule, z);
+  return SQLITE_ERROR;
+}
+
+static int evConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
+                     char **pzErr) {
+  ev_vtab *v = sqlite3_malloc64(sizeof(*v));
+  int rc;
+  *ppVtab = 0;
+  if (!v) return SQLITE_NOMEM;
+  memset(v, 0, sizeof(*v));
+  v->db = db;
+  v->pGlobal = (prov_global *)pAux;
+  rc = prov_options_parse("provisioning_events", argc, argv, &v->opts, &v->zOptStore, pzErr);
+  if (rc) goto error;
+  if (!v->opts.zSource) {
+    const char *zEnv = getenv("PROVISIONING_SOURCE");
+    if (zEnv && zEnv[0]) {
+      v->zEnvSource = sqlite3_mprintf("%s", zEnv);
+      if (!v->zEnvSource) {
+        rc = SQLITE_NOMEM;
+        goto error;
+      }
+      v->opts.zSource = v->zEnvSource;
+    } else {
+      v->zConfigErr = sqlite3_mprintf(
+          "provisioning_events: no source configured: set the environment variable PROVISIONING_SOURCE "
+          "(file:PATH or https://graph.microsoft.com/v1.0), or CREATE VIRTUAL TABLE ev USING "
+          "provisioning_events(source='file:PATH')");
+      if (!v->zConfigErr) {
+        rc = SQLITE_NOMEM;
+        goto error;
+      }
+    }
+  }
+  v->zPath = strcmp(v->opts.zCollection, "directoryProvisioning") == 0 ? "/auditLogs/directoryProvisioning"
+                                                                       : "/auditLogs/provisioning";
+  if (v->opts.zSource) {
+    rc = prov_source_open("provisioning_events", &v->opts, &v->pSrc, pzErr);
+    if (rc) goto error;
+  }
+  char *zDdl = sch_events_ddl();
+  if (!zDdl) {
+    rc = SQLITE_NOMEM;
+    goto error;
+  }
+  rc = sqlite3_declare_vtab(db, zDdl);
+  sqlite3_free(zDdl);
+  if (rc) goto error;
+  if (v->opts.bWritable) {
+    sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
+  }
+  *ppVtab = &v->base;
+  return SQLITE_OK;
+error:
+  if (v->pSrc) v->pSrc->xDestroy(v->pSrc);
+  sqlite3_free(v->zOptStore);
+  sqlite3_free(v->zConfigErr);
+  sqlite3_free(v->zEnvSource);
+  sqlite3_free(v);
+  return rc;
+}
+
+static int evDisconnect(sqlite3_vtab *pVtab) {
+  ev_vtab *v = (ev_vtab *)pVtab;
+  if (v->pSrc) v->pSrc->xDestroy(v->pSrc);
+  sqlite3_free(v->zOptStore);
+  sqlite3_free(v->zConfigErr);
+  sqlite3_free(v->zEnvSource);
+  sqlite3_free(v->aPlan);
+  sqlite3_free(v);
+  return SQLITE_OK;
+}
+
+/* Index of plan p in the table's plan list (added when new), or -1 on OOM. */
+static int ev_plan_intern(ev_vtab *v, const ev_plan *p) {
+  for (int i = 0; i < v->nPlan; i++) {
+    if (memcmp(&v->aPlan[i], p, sizeof(*p)) == 0) return i;
+  }
+  ev_plan *aNew = sqlite3_realloc64(v->aPlan, sizeof(ev_plan) * (sqlite3_uint64)(v->nPlan + 1));
+  if (!aNew) return -1;
+  v->aPlan = aNew;
+  v->aPlan[v->nPlan] = *p;
+  return v->nPlan++;
+}
+
+static int evBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *p) {
+  ev_vtab *v = (ev_vtab *)pVtab;
+  int eProfile = v->pSrc ? v->pSrc->eProfile : PQ_PROFILE_LOCAL;
+  ev_plan plan;
+  pq_cond aCond[EV_MAX_TERMS];
+  pv_value aVal[EV_MAX_TERMS];
+  pq_query disp;
+  int nArg = 0;
+  double rRows = eProfile == PQ_PROFILE_GRAPH ? 1e6 : 1e5;
+  int bUnique = 0;
+  int iLimit = -1, iOffset = -1;
+
+  memset(&plan, 0, sizeof(plan));
+  memset(&disp, 0, sizeof(disp));
+  memset(aVal, 0, sizeof(aVal));
+  plan.iOrderCol = -1;
+  plan.iArgLimit = plan.iArgOffset = -1;
+  disp.aCond = aCond;
+  disp.iOrderCol = -1;
+
+  for (int i = 0; i < p->nConstraint; i++) {
+    const struct sqlite3_index_constraint *c = &p->aConstraint[i];
+    if (!c->usable) continue;
+    if (c->op == SQLITE_INDEX_CONSTRAINT_LIMIT) {
+      iLimit = i;
+      continue;
+    }
+    if (c->op == SQLITE_INDEX_CONSTRAINT_OFFSET) {
+      iOffset = i;
+      continue;
+    }
+    if (plan.nTerm >= EV_MAX_TERMS) continue;
+    sqlite3_value *pRhs = 0;
+    if (sqlite3_vtab_rhs_value(p, i, &pRhs) != SQLITE_OK) pRhs = 0;
+    const char *zColl = sqlite3_vtab_collation(p, i);
+    int bIn = c->op == SQLITE_INDEX_CONSTRAINT_EQ && sqlite3_vtab_in(p, i, -1);
+    int bExact = 0;
+    int op = pq_shippable(eProfile, c->iColumn, c->op, zColl, bIn ? 0 : pRhs, &bExact);
+    if (!op) continue;
+    if (bIn) {
+      sqlite3_vtab_in(p, i, 1);
+      op = PQ_IN;
+      if (eProfile != PQ_PROFILE_LOCAL) bExact = 0;
+    }
+    int k = plan.nTerm++;
+    plan.aTerm[k].iCol = c->iColumn;
+    plan.aTerm[k].op = op;
+    p->aConstraintUsage[i].argvIndex = ++nArg;
+    p->aConstraintUsage[i].omit = (unsigned char)bExact;
+    aCond[k].iCol = c->iColumn;
+    aCond[k].op = op;
+    aCond[k].aVal = &aVal[k];
+    aCond[k].nVal = (op == PQ_ISNULL || op == PQ_ISNOTNULL) ? 0 : 1;
+    if (pRhs && !bIn) {
+      if (pq_prepare_value(c->iColumn, pRhs, &aVal[k]) != SQLITE_OK) {
+        for (int j = 0; j < k; j++) sqlite3_free((char *)aVal[j].z);
+        return SQLITE_NOMEM;
+      }
+    } else {
+      aVal[k].eType = 0;
+      aVal[k].i = nArg;
+    }
+    disp.nCond = k + 1;
+    /* selectivity guesses: enough to make SQLite prefer pushed plans */
+    if (op == PQ_EQ && c->iColumn == EV_COLUMN_ID && bExact) {
+      rRows = 1;
+      bUnique = 1;
+    } else if (op == PQ_EQ) {
+      rRows /= 20;
+    } else if (op == PQ_IN) {
+      rRows /= 5;
+    } else {
+      rRows /= 3;
+    }
+  }
+  if (rRows < 1) rRows = 1;
+
+  if (p->nOrderBy == 1 && p->aOrderBy[0].iColumn == EV_COLUMN_ACTIVITY_DATE_TIME &&
+      sqlite3_vtab_distinct(p) == 0) {
+    plan.iOrderCol = EV_COLUMN_ACTIVITY_DATE_TIME;
+    plan.bDesc = p->aOrderBy[0].desc;
+    p->orderByConsumed = 1;
+    disp.iOrderCol = plan.iOrderCol;
+    disp.bDesc = plan.bDesc;
+  }
+  if (iLimit >= 0) {
+    sqlite3_value *pLim = 0, *pOff = 0;
+    p->aConstraintUsage[iLimit].argvIndex = ++nArg;
+    plan.iArgLimit = nArg - 1;
+    if (sqlite3_vtab_rhs_value(p, iLimit, &pLim) == SQLITE_OK && sqlite3_value_type(pLim) == SQLITE_INTEGER) {
+      disp.nTop = sqlite3_value_int64(pLim);
+    }
+    if (iOffset >= 0) {
+      p->aConstraintUsage[iOffset].argvIndex = ++nArg;
+      plan.iArgOffset = nArg - 1;
+      if (disp.nTop > 0 && sqlite3_vtab_rhs_value(p, iOffset, &pOff) == SQLITE_OK &&
+          sqlite3_value_type(pOff) == SQLITE_INTEGER && sqlite3_value_int64(pOff) > 0) {
+        disp.nTop += sqlite3_value_int64(pOff);
+      }
+    }
+    if (disp.nTop < 0) disp.nTop = 0;
+  }
+  plan.colUsed = p->colUsed;
+  disp.colUsed = p->colUsed;
+
+  int iPlan = ev_plan_intern(v, &plan);
+  char *zShow = 0;
+  if (iPlan >= 0) {
+    zShow = eProfile == PQ_PROFILE_GRAPH
+                ? odata_build(&disp, 0, v->opts.nPageSize, v->opts.nPageMax, v->opts.bSelect)
+                : odata_display_local(&disp);
+  }
+  for (int j = 0; j < disp.nCond; j++) sqlite3_free((char *)aVal[j].z);
+  if (iPlan < 0 || !zShow) {
+    sqlite3_free(zShow);
+    return SQLITE_NOMEM;
+  }
+  p->idxNum = iPlan;
+  p->idxStr = zShow;
+  p->needToFreeIdxStr = 1;
+  p->estimatedRows = (sqlite3_int64)rRows;
+  p->estimatedCost = eProfile == PQ_PROFILE_GRAPH ? rRows * 10 + 100 : rRows;
+  if (bUnique) p->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+  return SQLITE_OK;
+}
+
+static int evOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
+  ev_cursor *c = sqlite3_malloc64(sizeof(*c));
+  if (!c) return SQLITE_NOMEM;
+  memset(c, 0, sizeof(*c));
+  c->bEof = 1;
+  *ppCursor = &c->base;
+  return SQLITE_OK;
+}
+
+static void ev_cursor_reset(ev_cursor *c) {
+  ev_vtab *v = (ev_vtab *)c->base.pVtab;
+  if (c->pStream) {
+    v->pSrc->xClose(c->pStream);
+    c->pStream = 0;
+    if (v->pGlobal) {
+      prov_stats *g = &v->pGlobal->last;
+      g->nScanned = v->pSrc->stats.nScanned - c->start.nScanned;
+      g->nRequests = v->pSrc->stats.nRequests - c->start.nRequests;
+      g->nBytes = v->pSrc->stats.nBytes - c->start.nBytes;
+      g->nReturned = c->nReturned;
+    }
+  }
+  pq_query_free(&c->q);
+  memset(&c->q, 0, sizeof(c->q));
+  c->bEof = 1;
+  c->nReturned = 0;
+}
+
+static int evClose(sqlite3_vtab_cursor *cur) {
+  ev_cursor *c = (ev_cursor *)cur;
+  ev_cursor_reset(c);
+  ev_row_free(&c->row);
+  sqlite3_free(c);
+  return SQLITE_OK;
+}
+
+static int evNext(sqlite3_vtab_cursor *cur) {
+  ev_cursor *c = (ev_cursor *)cur;
+  ev_vtab *v = (ev_vtab *)cur->pVtab;
+  for (;;) {
+    const char *z;
+    size_t n;
+    char *zErr = 0;
+    int rc = v->pSrc->xNext(c->pStream, &z, &n, &zErr);
+    if (rc == SQLITE_DONE) {
+      c->bEof = 1;
+      return SQLITE_OK;
+    }
+    if (rc != SQLITE_ROW) {
+      c->bEof = 1;
+      ev_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_events: reading the source failed (%s)",
+                                                    sqlite3_errstr(rc)));
+      return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
+    }
+    rc = ev_row_load(&c->row, z, n);
+    if (rc) {
+      c->bEof = 1;
+      if (rc == SQLITE_NOMEM) return rc;
+      ev_set_error(v, sqlite3_mprintf("provisioning_events: an event could not be tokenised (%s)",
+                                      sqlite3_errstr(rc)));
+      return SQLITE_ERROR;
+    }
+    if (c->bRecheck && c->q.nCond) {
+      int bMatch = 1;
+      rc = pq_row_matches(&c->q, ev_row_column_fn, &c->row, &bMatch);
+      if (rc == SQLITE_NOMEM) return rc;
+      if (rc == SQLITE_OK && !bMatch) continue;
+    }
+    c->nReturned++;
+    return SQLITE_OK;
+  }
+}
+
+static int evFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc, sqlite3_value **argv) {
+  ev_cursor *c = (ev_cursor *)cur;
+  ev_vtab *v = (ev_vtab *)cur->pVtab;
+  int rc = SQLITE_OK;
+  char *zErr = 0;
+  ev_cursor_reset(c);
+  if (v->zConfigErr) {
+    ev_set_error(v, sqlite3_mprintf("%s", v->zConfigErr));
+    return SQLITE_ERROR;
+  }
+  if (idxNum < 0 || idxNum >= v->nPlan) {
+    ev_set_error(v, sqlite3_mprintf("provisioning_events: unknown plan %d", idxNum));
+    return SQLITE_ERROR;
+  }
+  const ev_plan *plan = &v->aPlan[idxNum];
+  pq_query *q = &c->q;
+  q->iOrderCol = plan->iOrderCol;
+  q->bDesc = plan->bDesc;
+  q->colUsed = plan->colUsed;
+  if (plan->nTerm) {
+    q->aCond = sqlite3_malloc64(sizeof(pq_cond) * (sqlite3_uint64)plan->nTerm);
+    if (!q->aCond) return SQLITE_NOMEM;
+    memset(q->aCond, 0, sizeof(pq_cond) * (size_t)plan->nTerm);
+  }
+  for (int k = 0; k < plan->nTerm && k < argc; k++) {
+    pq_cond *cond = &q->aCond[k];
+    cond->iCol = plan->aTerm[k].iCol;
+    cond->op = plan->aTerm[k].op;
+    q->nCond = k + 1;
+    if (cond->op == PQ_ISNULL || cond->op == PQ_ISNOTNULL) continue;
+    if (cond->op == PQ_IN) {
+      sqlite3_value *pVal = 0;
+      int nAlloc = 0;
+      for (rc = sqlite3_vtab_in_first(argv[k], &pVal); rc == SQLITE_OK && pVal;
+           rc = sqlite3_vtab_in_next(argv[k], &pVal)) {
+        if (sqlite3_value_type(pVal) == SQLITE_NULL) continue;
+        if (cond->nVal >= nAlloc) {
+          nAlloc = nAlloc ? nAlloc * 2 : 8;
+          pv_value *aNew = sqlite3_realloc64(cond->aVal, sizeof(pv_value) * (sqlite3_uint64)nAlloc);
+          if (!aNew) return SQLITE_NOMEM;
+          cond->aVal = aNew;
+        }
+        rc = pq_prepare_value(cond->iCol, pVal, &cond->aVal[cond->nVal]);
+        if (rc) return rc;
+        cond->nVal++;
+      }
+      if (rc != SQLITE_OK && rc != SQLITE_DONE) return rc;
+      rc = SQLITE_OK;
+      if (cond->nVal == 0) q->bNever = 1;
+      continue;
+    }
+    cond->aVal = sqlite3_malloc64(sizeof(pv_value));
+    if (!cond->aVal) return SQLITE_NOMEM;
+    cond->nVal = 1;
+    rc = pq_prepare_value(cond->iCol, argv[k], &cond->aVal[0]);
+    if (rc) {
+      cond->nVal = 0;
+      return rc;
+    }
+    if (cond->aVal[0].eType == SQLITE_NULL) q->bNever = 1; /* nothing compares with NULL */
+  }
+  if (plan->iArgLimit >= 0 && plan->iArgLimit < argc) {
+    sqlite3_int64 nLim = sqlite3_value_int64(argv[plan->iArgLimit]);
+    sqlite3_int64 nOff = 0;
+    if (plan->iArgOffset >= 0 && plan->iArgOffset < argc) nOff = sqlite3_value_int64(argv[plan->iArgOffset]);
+    if (nOff < 0) nOff = 0;
+    if (nLim >= 0) q->nTop = nLim + nOff;
+    if (nLim == 0) q->bNever = 1;
+  }
+  c->bRecheck = v->pSrc->eProfile != PQ_PROFILE_LOCAL;
+  c->start = v->pSrc->stats;
+  rc = v->pSrc->xOpen(v->pSrc, v->zPath, q, &c->pStream, &zErr);
+  if (rc) {
+    ev_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_events: %s", sqlite3_errstr(rc)));
+    return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
+  }
+  c->bEof = 0;
+  return evNext(cur);
+}
+
+static int evEof(sqlite3_vtab_cursor *cur) { return ((ev_cursor *)cur)->bEof; }
+
+static int evColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
+  ev_cursor *c = (ev_cursor *)cur;
+  if (i < 0 || i >= EV_NCOLUMN) return SQLITE_OK;
+  int rc = ev_row_result(&c->row, i, ctx);
+  return rc == SQLITE_NOMEM ? rc : SQLITE_OK;
+}
+
+static int evRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *pRowid) {
+  *pRowid = ev_row_rowid(&((ev_cursor *)cur)->row);
+  return SQLITE_OK;
+}
+
+/* provisioning_contains(text, part): 1 if part occurs in text (case-sensitive). */
+void prov_contains_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL) return;
+  const char *zHay = (const char *)sqlite3_value_text(argv[0]);
+  int nHay = sqlite3_value_bytes(argv[0]);
+  const char *zNeedle = (const char *)sqlite3_value_text(argv[1]);
+  int nNeedle = sqlite3_value_bytes(argv[1]);
+  if (!zHay || !zNeedle) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  int found = nNeedle == 0;
+  for (int i = 0; !found && i + nNeedle <= nHay; i++) {
+    found = memcmp(zHay + i, zNeedle, (size_t)nNeedle) == 0;
+  }
+  sqlite3_result_int(ctx, found);
+}
+
+static int evFindFunction(sqlite3_vtab *pVtab, int nArg, const char *zName,
+                          void (**pxFunc)(sqlite3_context *, int, sqlite3_value **), void **ppArg) {
+  if (nArg == 2 && sqlite3_stricmp(zName, "provisioning_contains") == 0) {
+    *pxFunc = prov_contains_func;
+    *ppArg = 0;
+    return SQLITE_INDEX_CONSTRAINT_FUNCTION;
+  }
+  return 0;
+}
+
+static sqlite3_module evModule = {
+    /* iVersion    */ 3,
+    /* xCreate     */ evConnect,
+    /* xConnect    */ evConnect,
+    /* xBestIndex  */ evBestIndex,
+    /* xDisconnect */ evDisconnect,
+    /* xDestroy    */ evDisconnect,
+    /* xOpen       */ evOpen,
+    /* xClose      */ evClose,
+    /* xFilter     */ evFilter,
+    /* xNext       */ evNext,
+    /* xEof        */ evEof,
+    /* xColumn     */ evColumn,
+    /* xRowid      */ evRowid,
+    /* xUpdate     */ 0,
+    /* xBegin      */ 0,
+    /* xSync       */ 0,
+    /* xCommit     */ 0,
+    /* xRollback   */ 0,
+    /* xFindFunction */ evFindFunction,
+    /* xRename     */ 0,
+    /* xSavepoint  */ 0,
+    /* xRelease    */ 0,
+    /* xRollbackTo */ 0,
+    /* xShadowName */ 0,
+};
+
+int events_register(sqlite3 *db, prov_global *pGlobal) {
+  return sqlite3_create_module_v2(db, "provisioning_events", &evModule, pGlobal, 0);
+}

@@ -1,0 +1,23 @@
+/*
+** events.h: the provisioning_events module and what the entry point shares
+** with it.
+*/
+#ifndef PROV_EVENTS_H
+#define PROV_EVENTS_H
+
+#include "source.h"
+
+/* Per-connection state shared by the modules and functions. */
+typedef struct prov_global {
+  prov_stats last; /* counters of the last finished scan */
+} prov_global;
+
+int events_register(sqlite3 *db, prov_global *pGlobal);
+
+/* Open the source named by opts->zSource (file: or http(s)://). */
+int prov_source_open(const char *zModule, const prov_options *opts, prov_source **pp, char **pzErr);
+
+/* provisioning_contains(text, part) */
+void prov_contains_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
+#endif

@@ -1,0 +1,506 @@
+/*
+** json.c: strict JSON validation (pj_value_end), jsmn tokenising and the
+** token helpers every module uses. See json.h.
+**
+** How it works: pj_value_end() is a small state machine over bytes with a
+** bit stack for the open containers (1 = object, 0 = array), so it never
+** recurses and needs no allocation; it rejects everything RFC 8259 does
+** (trailing commas, missing commas or colons, bad literals and numbers,
+** control characters and bad escapes in strings). Validated text is then
+** handed to jsmn, whose own checks are much weaker.
+*/
+#define PROV_JSMN_IMPL
+#include "json.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+SQLITE_EXTENSION_INIT3
+
+static int pj_is_ws(unsigned char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+size_t pj_skip_ws(const char *z, size_t n, size_t i) {
+  while (i < n && pj_is_ws((unsigned char)z[i])) i++;
+  return i;
+}
+
+void pj_line_col(const char *z, size_t off, int *pLine, int *pCol) {
+  int line = 1;
+  size_t lineStart = 0;
+  for (size_t i = 0; i < off; i++) {
+    if (z[i] == '\n') {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  *pLine = line;
+  *pCol = (int)(off - lineStart) + 1;
+}
+
+static int pj_hexval(unsigned char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/*
+** Scan a string starting at z[*pi] == '"'. On PJ_OK *pi is just past the
+** closing quote.
+*/
+static int pj_scan_string(const char *z, size_t n, size_t *pi,
+                          size_t *pErrOff, const char **pzWhy) {
+  size_t i = *pi + 1;
+  while (i < n) {
+    unsigned char c = (unsigned char)z[i];
+    if (c == '"') {
+      *pi = i + 1;
+      return PJ_OK;
+    }
+    if (c == '\\') {
+      if (i + 1 >= n) return PJ_MORE;
+      switch (z[i + 1]) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n':
+        case 'r': case 't':
+          i += 2;
+          break;
+        case 'u':
+          for (int k = 0; k < 4; k++) {
+            if (i + 2 + k >= n) return PJ_MORE;
+            if (pj_hexval((unsigned char)z[i + 2 + k]) < 0) {
+              *pErrOff = i;
+              *pzWhy = "invalid \\u escape";
+              return PJ_ERROR;
+            }
+          }
+          i += 6;
+          break;
+        default:
+          *pErrOff = i;
+          *pzWhy = "invalid escape in string";
+          return PJ_ERROR;
+      }
+      continue;
+    }
+    if (c < 0x20) {
+      *pErrOff = i;
+      *pzWhy = "control character in string";
+      return PJ_ERROR;
+    }
+    i++;
+  }
+  return PJ_MORE;
+}
+
+/* Scan a number at z[*pi]. bTop: the number may end at the end of input. */
+static int pj_scan_number(const char *z, size_t n, size_t *pi, int bTop,
+                          size_t *pErrOff, const char **pzWhy) {
+  size_t i = *pi;
+  if (z[i] == '-') i++;
+  if (i >= n) return PJ_MORE;
+  if (z[i] == '0') {
+    i++;
+  } else if (z[i] >= '1' && z[i] <= '9') {
+    while (i < n && z[i] >= '0' && z[i] <= '9') i++;
+  } else {
+    *pErrOff = i;
+    *pzWhy = "invalid number";
+    return PJ_ERROR;
+  }
+  if (i < n && z[i] == '.') {
+    i++;
+    if (i >= n) return PJ_MORE;
+    if (!(z[i] >= '0' && z[i] <= '9')) {
+      *pErrOff = i;
+      *pzWhy = "invalid number";
+      return PJ_ERROR;
+    }
+    while (i < n && z[i] >= '0' && z[i] <= '9') i++;
+  }
+  if (i < n && (z[i] == 'e' || z[i] == 'E')) {
+    i++;
+    if (i < n && (z[i] == '+' || z[i] == '-')) i++;
+    if (i >= n) return PJ_MORE;
+    if (!(z[i] >= '0' && z[i] <= '9')) {
+      *pErrOff = i;
+      *pzWhy = "invalid number";
+      return PJ_ERROR;
+    }
+    while (i < n && z[i] >= '0' && z[i] <= '9') i++;
+  }
+  if (i >= n && !bTop) return PJ_MORE;
+  *pi = i;
+  return PJ_OK;
+}
+
+static int pj_scan_literal(const char *z, size_t n, size_t *pi,
+                           size_t *pErrOff, const char **pzWhy) {
+  const char *zLit = z[*pi] == 't' ? "true" : z[*pi] == 'f' ? "false" : "null";
+  size_t len = strlen(zLit);
+  for (size_t k = 0; k < len; k++) {
+    if (*pi + k >= n) return PJ_MORE;
+    if (z[*pi + k] != zLit[k]) {
+      *pErrOff = *pi;
+      *pzWhy = "invalid literal";
+      return PJ_ERROR;
+    }
+  }
+  *pi += len;
+  return PJ_OK;
+}
+
+enum { S_VALUE, S_VALUE_OR_CLOSE, S_VALUE_AFTER_COMMA, S_KEY_OR_CLOSE,
+       S_KEY_AFTER_COMMA, S_COLON, S_AFTER };
+
+int pj_value_end(const char *z, size_t n, size_t *pEnd, size_t *pErrOff,
+                 const char **pzWhy) {
+  unsigned char aStack[PJ_MAX_DEPTH / 8 + 1];
+  int depth = 0;
+  int st = S_VALUE;
+  size_t i = 0;
+  int rc;
+  for (;;) {
+    if (st == S_AFTER && depth == 0) {
+      *pEnd = i;
+      return PJ_OK;
+    }
+    while (i < n && pj_is_ws((unsigned char)z[i])) i++;
+    if (i >= n) return PJ_MORE;
+    unsigned char c = (unsigned char)z[i];
+    int inObj = depth > 0 && (aStack[(depth - 1) >> 3] >> ((depth - 1) & 7)) & 1;
+    switch (st) {
+      case S_KEY_OR_CLOSE:
+      case S_KEY_AFTER_COMMA:
+        if (c == '"') {
+          rc = pj_scan_string(z, n, &i, pErrOff, pzWhy);
+          if (rc) return rc;
+          st = S_COLON;
+        } else if (c == '}' && st == S_KEY_OR_CLOSE) {
+          depth--;
+          i++;
+          st = S_AFTER;
+        } else {
+          *pErrOff = i;
+          *pzWhy = c == '}' ? "trailing comma before '}'" : "expected a string key";
+          return PJ_ERROR;
+        }
+        break;
+      case S_COLON:
+        if (c != ':') {
+          *pErrOff = i;
+          *pzWhy = "expected ':' after key";
+          return PJ_ERROR;
+        }
+        i++;
+        st = S_VALUE;
+        break;
+      case S_AFTER:
+        if (c == ',') {
+          i++;
+          st = inObj ? S_KEY_AFTER_COMMA : S_VALUE_AFTER_COMMA;
+        } else if ((c == '}' && inObj) || (c == ']' && !inObj)) {
+          depth--;
+          i++;
+          st = S_AFTER;
+        } else {
+          *pErrOff = i;
+          *pzWhy = inObj ? "expected ',' or '}'" : "expected ',' or ']'";
+          return PJ_ERROR;
+        }
+        break;
+      default: /* a value is expected */
+        if (c == ']' && st == S_VALUE_OR_CLOSE) {
+          depth--;
+          i++;
+          st = S_AFTER;
+          break;
+        }
+        if (c == '{' || c == '[') {
+          if (depth >= PJ_MAX_DEPTH) {
+            *pErrOff = i;
+            *pzWhy = "JSON nested too deeply (over 512 levels)";
+            return PJ_ERROR;
+          }
+          if (c == '{') {
+            aStack[depth >> 3] |= (unsigned char)(1u << (depth & 7));
+            st = S_KEY_OR_CLOSE;
+          } else {
+            aStack[depth >> 3] &= (unsigned char)~(1u << (depth & 7));
+            st = S_VALUE_OR_CLOSE;
+          }
+          depth++;
+          i++;
+          break;
+        }
+        if (c == '"') {
+          rc = pj_scan_string(z, n, &i, pErrOff, pzWhy);
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+          rc = pj_scan_number(z, n, &i, depth == 0, pErrOff, pzWhy);
+        } else if (c == 't' || c == 'f' || c == 'n') {
+          rc = pj_scan_literal(z, n, &i, pErrOff, pzWhy);
+        } else {
+          *pErrOff = i;
+          *pzWhy = (c == ']' && st == S_VALUE_AFTER_COMMA) ? "trailing comma before ']'"
+                   : c == ']' || c == '}' || c == ',' ? "expected a value"
+                                                       : "unexpected character";
+          return PJ_ERROR;
+        }
+        if (rc) return rc;
+        st = S_AFTER;
+        break;
+    }
+  }
+}
+
+int pj_parse(pj_doc *d, const char *z, size_t n) {
+  jsmn_parser p;
+  if (n > 0x7fffffff) return SQLITE_TOOBIG;
+  d->z = z;
+  d->n = (int)n;
+  d->nTok = 0;
+  jsmn_init(&p);
+  if (d->nAlloc == 0) {
+    d->aTok = sqlite3_malloc64(sizeof(jsmntok_t) * 256);
+    if (!d->aTok) return SQLITE_NOMEM;
+    d->nAlloc = 256;
+  }
+  for (;;) {
+    int r = jsmn_parse(&p, z, n, d->aTok, (unsigned)d->nAlloc);
+    if (r >= 0) {
+      d->nTok = (int)p.toknext;
+      return d->nTok > 0 ? SQLITE_OK : SQLITE_ERROR;
+    }
+    if (r != JSMN_ERROR_NOMEM) return SQLITE_ERROR;
+    if (d->nAlloc >= PJ_MAX_TOKENS) return SQLITE_TOOBIG;
+    int nNew = d->nAlloc * 2;
+    if (nNew > PJ_MAX_TOKENS) nNew = PJ_MAX_TOKENS;
+    jsmntok_t *aNew = sqlite3_realloc64(d->aTok, sizeof(jsmntok_t) * (sqlite3_uint64)nNew);
+    if (!aNew) return SQLITE_NOMEM;
+    d->aTok = aNew;
+    d->nAlloc = nNew;
+  }
+}
+
+void pj_doc_free(pj_doc *d) {
+  sqlite3_free(d->aTok);
+  memset(d, 0, sizeof(*d));
+}
+
+int pj_skip(const pj_doc *d, int i) {
+  int end = d->aTok[i].end;
+  int j = i + 1;
+  if (d->aTok[i].type == JSMN_STRING || d->aTok[i].type == JSMN_PRIMITIVE) return j;
+  while (j < d->nTok && d->aTok[j].start < end) j++;
+  return j;
+}
+
+int pj_str_eq(const pj_doc *d, int i, const char *z, int n) {
+  const jsmntok_t *t = &d->aTok[i];
+  return t->type == JSMN_STRING && t->end - t->start == n &&
+         memcmp(d->z + t->start, z, (size_t)n) == 0;
+}
+
+int pj_find(const pj_doc *d, int iObj, const char *zKey, int nKey) {
+  if (iObj < 0 || iObj >= d->nTok || d->aTok[iObj].type != JSMN_OBJECT) return -1;
+  int nMember = d->aTok[iObj].size;
+  int k = iObj + 1;
+  for (int m = 0; m < nMember && k + 1 < d->nTok; m++) {
+    if (pj_str_eq(d, k, zKey, nKey)) return k + 1;
+    k = pj_skip(d, k + 1);
+  }
+  return -1;
+}
+
+int pj_path(const pj_doc *d, int iObj, const char *zPath) {
+  int i = iObj;
+  while (*zPath && i >= 0) {
+    const char *zEnd = strchr(zPath, '/');
+    int n = zEnd ? (int)(zEnd - zPath) : (int)strlen(zPath);
+    i = pj_find(d, i, zPath, n);
+    zPath += n;
+    if (*zPath == '/') zPath++;
+  }
+  return i;
+}
+
+int pj_is_null(const pj_doc *d, int i) {
+  const jsmntok_t *t = &d->aTok[i];
+  return t->type == JSMN_PRIMITIVE && d->z[t->start] == 'n';
+}
+
+int pj_has_escape(const char *z, size_t n) { return memchr(z, '\\', n) != 0; }
+
+static unsigned pj_hex4(const char *z) {
+  return (unsigned)(pj_hexval((unsigned char)z[0]) << 12 | pj_hexval((unsigned char)z[1]) << 8 |
+                    pj_hexval((unsigned char)z[2]) << 4 | pj_hexval((unsigned char)z[3]));
+}
+
+int pj_unescape(const char *z, size_t n, char *zOut, size_t *pErrOff) {
+  size_t i = 0, o = 0;
+  while (i < n) {
+    const char *zBs = memchr(z + i, '\\', n - i);
+    size_t nPlain = zBs ? (size_t)(zBs - (z + i)) : n - i;
+    memmove(zOut + o, z + i, nPlain);
+    o += nPlain;
+    i += nPlain;
+    if (i >= n) break;
+    if (i + 1 >= n) goto bad;
+    char c = z[i + 1];
+    switch (c) {
+      case '"': zOut[o++] = '"'; i += 2; break;
+      case '\\': zOut[o++] = '\\'; i += 2; break;
+      case '/': zOut[o++] = '/'; i += 2; break;
+      case 'b': zOut[o++] = '\b'; i += 2; break;
+      case 'f': zOut[o++] = '\f'; i += 2; break;
+      case 'n': zOut[o++] = '\n'; i += 2; break;
+      case 'r': zOut[o++] = '\r'; i += 2; break;
+      case 't': zOut[o++] = '\t'; i += 2; break;
+      case 'u': {
+        if (i + 6 > n) goto bad;
+        for (int k = 2; k < 6; k++)
+          if (pj_hexval((unsigned char)z[i + k]) < 0) goto bad;
+        unsigned cp = pj_hex4(z + i + 2);
+        size_t nUsed = 6;
+        if (cp >= 0xDC00 && cp <= 0xDFFF) goto bad; /* lone low surrogate */
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          if (i + 12 > n || z[i + 6] != '\\' || z[i + 7] != 'u') goto bad;
+          for (int k = 8; k < 12; k++)
+            if (pj_hexval((unsigned char)z[i + k]) < 0) goto bad;
+          unsigned lo = pj_hex4(z + i + 8);
+          if (lo < 0xDC00 || lo > 0xDFFF) goto bad;
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          nUsed = 12;
+        }
+        /* UTF-8 output is never longer than the escape text */
+        if (cp < 0x80) {
+          zOut[o++] = (char)cp;
+        } else if (cp < 0x800) {
+          zOut[o++] = (char)(0xC0 | (cp >> 6));
+          zOut[o++] = (char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+          zOut[o++] = (char)(0xE0 | (cp >> 12));
+          zOut[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+          zOut[o++] = (char)(0x80 | (cp & 0x3F));
+        } else {
+          zOut[o++] = (char)(0xF0 | (cp >> 18));
+          zOut[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+          zOut[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+          zOut[o++] = (char)(0x80 | (cp & 0x3F));
+        }
+        i += nUsed;
+        break;
+      }
+      default:
+        goto bad;
+    }
+  }
+  return (int)o;
+bad:
+  if (pErrOff) *pErrOff = i;
+  return -1;
+}
+
+int pj_int64(const pj_doc *d, int i, sqlite3_int64 *pOut) {
+  const jsmntok_t *t = &d->aTok[i];
+  if (t->type != JSMN_PRIMITIVE) return SQLITE_MISMATCH;
+  const char *z = d->z + t->start;
+  int n = t->end - t->start;
+  int k = 0, neg = 0;
+  sqlite3_uint64 v = 0;
+  if (n > 0 && z[0] == '-') {
+    neg = 1;
+    k = 1;
+  }
+  if (k >= n) return SQLITE_MISMATCH;
+  for (; k < n; k++) {
+    if (z[k] < '0' || z[k] > '9') return SQLITE_MISMATCH;
+    if (v > (sqlite3_uint64)922337203685477580ULL) return SQLITE_MISMATCH;
+    v = v * 10 + (sqlite3_uint64)(z[k] - '0');
+  }
+  if (!neg && v > 9223372036854775807ULL) return SQLITE_MISMATCH;
+  if (neg && v > 9223372036854775808ULL) return SQLITE_MISMATCH;
+  *pOut = neg ? (sqlite3_int64)(0 - v) : (sqlite3_int64)v;
+  return SQLITE_OK;
+}
+
+static int pj_result_string(sqlite3_context *ctx, const char *z, int n) {
+  if (!pj_has_escape(z, (size_t)n)) {
+    sqlite3_result_text(ctx, z, n, SQLITE_TRANSIENT);
+    return SQLITE_OK;
+  }
+  char *zOut = sqlite3_malloc64((sqlite3_uint64)n + 1);
+  if (!zOut) {
+    sqlite3_result_error_nomem(ctx);
+    return SQLITE_NOMEM;
+  }
+  size_t off = 0;
+  int nOut = pj_unescape(z, (size_t)n, zOut, &off);
+  if (nOut < 0) {
+    sqlite3_free(zOut);
+    char *zErr = sqlite3_mprintf("invalid escape or UTF-16 surrogate in JSON string at \"%.*s\"",
+                                 (int)((size_t)n - off > 12 ? 12 : (size_t)n - off), z + off);
+    sqlite3_result_error(ctx, zErr ? zErr : "invalid JSON string escape", -1);
+    sqlite3_free(zErr);
+    return SQLITE_ERROR;
+  }
+  zOut[nOut] = 0;
+  sqlite3_result_text(ctx, zOut, nOut, sqlite3_free);
+  return SQLITE_OK;
+}
+
+static int pj_result_any(sqlite3_context *ctx, const pj_doc *d, int i, int bText) {
+  const jsmntok_t *t = &d->aTok[i];
+  const char *z = d->z + t->start;
+  int n = t->end - t->start;
+  switch (t->type) {
+    case JSMN_STRING:
+      return pj_result_string(ctx, z, n);
+    case JSMN_PRIMITIVE:
+      if (z[0] == 'n') {
+        sqlite3_result_null(ctx);
+      } else if (bText) {
+        sqlite3_result_text(ctx, z, n, SQLITE_TRANSIENT);
+      } else if (z[0] == 't') {
+        sqlite3_result_int(ctx, 1);
+      } else if (z[0] == 'f') {
+        sqlite3_result_int(ctx, 0);
+      } else {
+        sqlite3_int64 v;
+        if (pj_int64(d, i, &v) == SQLITE_OK) {
+          sqlite3_result_int64(ctx, v);
+        } else {
+          char buf[64];
+          if (n < (int)sizeof(buf)) {
+            memcpy(buf, z, (size_t)n);
+            buf[n] = 0;
+            sqlite3_result_double(ctx, strtod(buf, 0));
+          } else {
+            sqlite3_result_text(ctx, z, n, SQLITE_TRANSIENT);
+          }
+        }
+      }
+      return SQLITE_OK;
+    default:
+      sqlite3_result_text(ctx, z, n, SQLITE_TRANSIENT);
+      return SQLITE_OK;
+  }
+}
+
+int pj_result(sqlite3_context *ctx, const pj_doc *d, int i) {
+  return pj_result_any(ctx, d, i, 0);
+}
+
+int pj_result_text(sqlite3_context *ctx, const pj_doc *d, int i) {
+  return pj_result_any(ctx, d, i, 1);
+}
+
+sqlite3_uint64 pj_hash64(const char *z, size_t n) {
+  sqlite3_uint64 h = 0xcbf29ce484222325ULL;
+  for (size_t i = 0; i < n; i++) {
+    h ^= (unsigned char)z[i];
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}

@@ -1,0 +1,85 @@
+/*
+** provisioning.c: the extension's entry point.
+**
+** Usage:
+**   .load ./provisioning
+**   SELECT provisioning_version();
+**   CREATE VIRTUAL TABLE ev USING provisioning_events(source='file:sql/sample/events.json');
+**
+** Registers, on each connection:
+**   provisioning_events                 virtual table module (events.c)
+**   provisioning_flows, provisioning_flow_sets   modules (flows.c)
+**   provisioning_steps(json), provisioning_modified_properties(json)
+**                                       table-valued functions (steps.c)
+**   provisioning_version()              the VERSION file's text
+**   provisioning_contains(text, part)   case-sensitive substring test; on a
+**                                       provisioning_events column it is
+**                                       sent to Graph as contains()
+**   provisioning_scan_stats()           JSON counters of the last scan
+**                                       (events scanned, rows returned,
+**                                       HTTP requests, bytes)
+*/
+#include <string.h>
+
+#include "sqlite3ext.h"
+SQLITE_EXTENSION_INIT1
+
+#include "events.h"
+
+#ifndef PROV_VERSION
+#define PROV_VERSION "unknown"
+#endif
+
+/* Provided by other files when built in (weak: the build works without them). */
+__attribute__((weak)) int steps_register(sqlite3 *db) { return SQLITE_OK; }
+__attribute__((weak)) int flows_register(sqlite3 *db, prov_global *g) { return SQLITE_OK; }
+__attribute__((weak)) int source_http_global_init(void) { return SQLITE_OK; }
+
+static void versionFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  sqlite3_result_text(ctx, PROV_VERSION, -1, SQLITE_STATIC);
+}
+
+static void scanStatsFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  prov_global *g = (prov_global *)sqlite3_user_data(ctx);
+  char *z = sqlite3_mprintf("{\"scanned\":%lld,\"returned\":%lld,\"requests\":%lld,\"bytes\":%lld}",
+                            g->last.nScanned, g->last.nReturned, g->last.nRequests, g->last.nBytes);
+  if (!z) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  sqlite3_result_text(ctx, z, -1, sqlite3_free);
+}
+
+__attribute__((visibility("default"))) int sqlite3_provisioning_init(sqlite3 *db, char **pzErrMsg,
+                                                                    const sqlite3_api_routines *pApi) {
+  SQLITE_EXTENSION_INIT2(pApi);
+  int rc;
+  if (source_http_global_init() != SQLITE_OK) {
+    *pzErrMsg = sqlite3_mprintf("provisioning: libcurl could not be initialised");
+    return SQLITE_ERROR;
+  }
+  prov_global *g = sqlite3_malloc64(sizeof(*g));
+  if (!g) return SQLITE_NOMEM;
+  memset(g, 0, sizeof(*g));
+  /* the scan-stats function owns g; the modules borrow it */
+  rc = sqlite3_create_function_v2(db, "provisioning_scan_stats", 0, SQLITE_UTF8, g, scanStatsFunc, 0, 0,
+                                  sqlite3_free);
+  if (rc) return rc;
+  rc = sqlite3_create_function(db, "provisioning_version", 0,
+                               SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, 0, versionFunc, 0, 0);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_create_function(db, "provisioning_contains", 2,
+                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, 0, prov_contains_func,
+                                 0, 0);
+  }
+  if (rc == SQLITE_OK) rc = events_register(db, g);
+  if (rc == SQLITE_OK) rc = steps_register(db);
+  if (rc == SQLITE_OK) rc = flows_register(db, g);
+  return rc;
+}
+
+/* The generic name, so a renamed library file still loads. */
+__attribute__((visibility("default"))) int sqlite3_extension_init(sqlite3 *db, char **pzErrMsg,
+                                                                 const sqlite3_api_routines *pApi) {
+  return sqlite3_provisioning_init(db, pzErrMsg, pApi);
+}

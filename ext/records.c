@@ -1,0 +1,365 @@
+/*
+** records.c: split a JSON text into records, one object at a time. See
+** records.h for the accepted shapes.
+**
+** How it works: a small state machine walks the outer structure (top
+** level, page object members, the "value" array) one JSON value at a time,
+** validating each with pj_value_end(). Each step starts at p->iPos and
+** commits only on success, so when a value runs past the end of the
+** buffer (PJ_MORE) the buffer is compacted, refilled and the step is
+** retried. The buffer keeps only the bytes from the start of the pending
+** value (or of an undecided top-level object that may turn out to be a
+** record), so memory is bounded by the largest record, not the input.
+*/
+#include "records.h"
+
+#include <string.h>
+
+#include "json.h"
+
+SQLITE_EXTENSION_INIT3
+
+#define REC_CHUNK (1024 * 1024)
+#define REC_NONE ((size_t)-1)
+
+enum {
+  ST_TOP,          /* between top-level values */
+  ST_OBJ_FIRST,    /* in a top-level object: key or '}' */
+  ST_OBJ_KEY,      /* after ',' in a top-level object: key */
+  ST_OBJ_AFTER,    /* after a member value: ',' or '}' */
+  ST_ARR_FIRST,    /* in a record array: element or ']' */
+  ST_ARR_ELEM,     /* after ',' in a record array: element */
+  ST_ARR_AFTER     /* after an element: ',' or ']' */
+};
+
+struct rec_splitter {
+  char *zName;
+  rec_read_fn xRead;
+  void *pArg;
+  char *aBuf;
+  size_t nAlloc;
+  size_t nData;
+  size_t iPos;
+  int bEof;
+  int bOwnBuf;
+  sqlite3_int64 iBase; /* input offset of aBuf[0] */
+  int nLineBase;       /* newlines before aBuf[0] */
+  sqlite3_int64 iLastNl; /* input offset just past the last newline before aBuf[0] */
+  int eState;
+  int bPage;           /* the open top-level object is a page */
+  size_t iObjStart;    /* start of an undecided top-level object, or REC_NONE */
+  int bSeenValue;      /* any top-level value seen */
+  sqlite3_int64 nElem; /* elements of the current array */
+  char *zNextLink;
+  int nPages;
+};
+
+int rec_open(rec_splitter **pp, const char *zName, rec_read_fn xRead,
+             void *pArg, const char *z, size_t n) {
+  rec_splitter *p = sqlite3_malloc64(sizeof(*p));
+  *pp = 0;
+  if (!p) return SQLITE_NOMEM;
+  memset(p, 0, sizeof(*p));
+  p->zName = sqlite3_mprintf("%s", zName);
+  if (!p->zName) {
+    sqlite3_free(p);
+    return SQLITE_NOMEM;
+  }
+  p->xRead = xRead;
+  p->pArg = pArg;
+  p->iObjStart = REC_NONE;
+  if (xRead) {
+    p->aBuf = sqlite3_malloc64(REC_CHUNK);
+    if (!p->aBuf) {
+      rec_close(p);
+      return SQLITE_NOMEM;
+    }
+    p->nAlloc = REC_CHUNK;
+    p->bOwnBuf = 1;
+  } else {
+    p->aBuf = (char *)z;
+    p->nData = p->nAlloc = n;
+    p->bEof = 1;
+  }
+  *pp = p;
+  return SQLITE_OK;
+}
+
+void rec_close(rec_splitter *p) {
+  if (!p) return;
+  if (p->bOwnBuf) sqlite3_free(p->aBuf);
+  sqlite3_free(p->zName);
+  sqlite3_free(p->zNextLink);
+  sqlite3_free(p);
+}
+
+const char *rec_next_link(rec_splitter *p) { return p->zNextLink; }
+int rec_pages(rec_splitter *p) { return p->nPages; }
+
+/* Error at buffer offset off. */
+static int rec_error(rec_splitter *p, size_t off, const char *zWhy, char **pzErr) {
+  int line = p->nLineBase + 1;
+  sqlite3_int64 lineStart = p->iLastNl;
+  for (size_t i = 0; i < off && i < p->nData; i++) {
+    if (p->aBuf[i] == '\n') {
+      line++;
+      lineStart = p->iBase + (sqlite3_int64)i + 1;
+    }
+  }
+  sqlite3_int64 col = p->iBase + (sqlite3_int64)off - lineStart + 1;
+  *pzErr = sqlite3_mprintf("%s: malformed JSON at line %d, column %lld: %s", p->zName,
+                           line, col, zWhy);
+  return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
+/*
+** More input. Keeps bytes from offset keep on (everything before is
+** dropped; offsets shift by keep). Returns SQLITE_OK when bytes were
+** added, SQLITE_DONE at end of input, or an error.
+*/
+static int rec_fill(rec_splitter *p, size_t keep, char **pzErr) {
+  if (p->bEof) return SQLITE_DONE;
+  if (keep > 0) {
+    for (size_t i = 0; i < keep; i++) {
+      if (p->aBuf[i] == '\n') {
+        p->nLineBase++;
+        p->iLastNl = p->iBase + (sqlite3_int64)i + 1;
+      }
+    }
+    memmove(p->aBuf, p->aBuf + keep, p->nData - keep);
+    p->nData -= keep;
+    p->iBase += (sqlite3_int64)keep;
+    p->iPos -= keep;
+    if (p->iObjStart != REC_NONE) p->iObjStart -= keep;
+  }
+  if (p->nAlloc - p->nData < REC_CHUNK / 2) {
+    if (p->nData > REC_MAX_OBJECT) {
+      *pzErr = sqlite3_mprintf("%s: a JSON object larger than %d bytes at offset %lld",
+                               p->zName, REC_MAX_OBJECT, p->iBase);
+      return SQLITE_TOOBIG;
+    }
+    size_t nNew = p->nAlloc * 2;
+    char *aNew = sqlite3_realloc64(p->aBuf, nNew);
+    if (!aNew) return SQLITE_NOMEM;
+    p->aBuf = aNew;
+    p->nAlloc = nNew;
+  }
+  long got = p->xRead(p->pArg, p->aBuf + p->nData, p->nAlloc - p->nData, pzErr);
+  if (got < 0) return SQLITE_IOERR;
+  if (got == 0) {
+    p->bEof = 1;
+    return SQLITE_DONE;
+  }
+  p->nData += (size_t)got;
+  return SQLITE_OK;
+}
+
+static size_t rec_keep_from(rec_splitter *p) {
+  return p->iObjStart != REC_NONE && p->iObjStart < p->iPos ? p->iObjStart : p->iPos;
+}
+
+/*
+** Make sure a non-space byte is at p->iPos (skipping whitespace), reading
+** more as needed. Returns SQLITE_OK, SQLITE_DONE (end of input) or an error.
+*/
+static int rec_peek(rec_splitter *p, char **pzErr) {
+  for (;;) {
+    p->iPos = pj_skip_ws(p->aBuf, p->nData, p->iPos);
+    if (p->iPos < p->nData) return SQLITE_OK;
+    int rc = rec_fill(p, rec_keep_from(p), pzErr);
+    if (rc != SQLITE_OK) return rc;
+  }
+}
+
+/*
+** The JSON value at p->iPos: sets *pEnd (buffer offset past it). Reads
+** more as needed.
+*/
+static int rec_value(rec_splitter *p, size_t *pEnd, char **pzErr) {
+  for (;;) {
+    size_t end = 0, errOff = 0;
+    const char *zWhy = 0;
+    int r = pj_value_end(p->aBuf + p->iPos, p->nData - p->iPos, &end, &errOff, &zWhy);
+    if (r == PJ_OK) {
+      *pEnd = p->iPos + end;
+      return SQLITE_OK;
+    }
+    if (r == PJ_ERROR) return rec_error(p, p->iPos + errOff, zWhy, pzErr);
+    int rc = rec_fill(p, rec_keep_from(p), pzErr);
+    if (rc == SQLITE_DONE) return rec_error(p, p->nData, "unexpected end of input (truncated?)", pzErr);
+    if (rc != SQLITE_OK) return rc;
+  }
+}
+
+static int rec_truncated(rec_splitter *p, int rc, char **pzErr) {
+  if (rc == SQLITE_DONE) return rec_error(p, p->nData, "unexpected end of input (truncated?)", pzErr);
+  return rc;
+}
+
+int rec_next(rec_splitter *p, const char **pz, size_t *pn, sqlite3_int64 *piOff,
+             char **pzErr) {
+  int rc;
+  size_t end;
+  for (;;) {
+    switch (p->eState) {
+      case ST_TOP:
+        rc = rec_peek(p, pzErr);
+        if (rc == SQLITE_DONE) {
+          if (!p->bSeenValue) {
+            *pzErr = sqlite3_mprintf("%s: empty input: no JSON value", p->zName);
+            return SQLITE_ERROR;
+          }
+          return SQLITE_DONE;
+        }
+        if (rc) return rc;
+        p->bSeenValue = 1;
+        if (p->aBuf[p->iPos] == '[') {
+          p->iPos++;
+          p->bPage = 0;
+          p->nElem = 0;
+          p->eState = ST_ARR_FIRST;
+        } else if (p->aBuf[p->iPos] == '{') {
+          p->iObjStart = p->iPos;
+          p->iPos++;
+          p->bPage = 0;
+          p->eState = ST_OBJ_FIRST;
+        } else {
+          return rec_error(p, p->iPos, "expected '{' or '[' at the top level", pzErr);
+        }
+        break;
+
+      case ST_OBJ_FIRST:
+      case ST_OBJ_KEY: {
+        rc = rec_peek(p, pzErr);
+        if (rc) return rec_truncated(p, rc, pzErr);
+        char c = p->aBuf[p->iPos];
+        if (c == '}' && p->eState == ST_OBJ_FIRST) {
+          p->iPos++;
+          goto object_closed;
+        }
+        if (c != '"') {
+          return rec_error(p, p->iPos, c == '}' ? "trailing comma before '}'" : "expected a string key",
+                           pzErr);
+        }
+        rc = rec_value(p, &end, pzErr);
+        if (rc) return rc;
+        size_t iKey = p->iPos; /* after rec_value: offsets may have shifted */
+        /* key, then ':' and the start of the member value (restart at the key) */
+        size_t iAfterKey = end;
+        size_t iColon = pj_skip_ws(p->aBuf, p->nData, iAfterKey);
+        size_t iVal = iColon < p->nData ? pj_skip_ws(p->aBuf, p->nData, iColon + 1) : p->nData;
+        if (iVal >= p->nData) {
+          rc = rec_fill(p, rec_keep_from(p), pzErr);
+          if (rc) return rec_truncated(p, rc, pzErr);
+          break; /* retry this state from the key */
+        }
+        if (p->aBuf[iColon] != ':') return rec_error(p, iColon, "expected ':' after key", pzErr);
+        int bValueKey = (iAfterKey - iKey == 7 && memcmp(p->aBuf + iKey, "\"value\"", 7) == 0);
+        int bLinkKey = (iAfterKey - iKey == 17 && memcmp(p->aBuf + iKey, "\"@odata.nextLink\"", 17) == 0);
+        if (bValueKey && p->aBuf[iVal] == '[' && !p->bPage) {
+          /* a page: its elements are the records */
+          p->bPage = 1;
+          p->iObjStart = REC_NONE;
+          p->nPages++;
+          p->iPos = iVal + 1;
+          p->nElem = 0;
+          p->eState = ST_ARR_FIRST;
+          break;
+        }
+        p->iPos = iVal;
+        rc = rec_value(p, &end, pzErr);
+        if (rc) return rc;
+        if (bLinkKey && p->aBuf[p->iPos] == '"') {
+          size_t n = end - p->iPos - 2;
+          char *z = sqlite3_malloc64(n + 1);
+          if (!z) return SQLITE_NOMEM;
+          int nOut = pj_unescape(p->aBuf + p->iPos + 1, n, z, 0);
+          if (nOut < 0) {
+            sqlite3_free(z);
+            return rec_error(p, p->iPos, "invalid escape in @odata.nextLink", pzErr);
+          }
+          z[nOut] = 0;
+          sqlite3_free(p->zNextLink);
+          p->zNextLink = z;
+        }
+        p->iPos = end;
+        p->eState = ST_OBJ_AFTER;
+        break;
+      }
+
+      case ST_OBJ_AFTER:
+        rc = rec_peek(p, pzErr);
+        if (rc) return rec_truncated(p, rc, pzErr);
+        if (p->aBuf[p->iPos] == ',') {
+          p->iPos++;
+          p->eState = ST_OBJ_KEY;
+          break;
+        }
+        if (p->aBuf[p->iPos] != '}') return rec_error(p, p->iPos, "expected ',' or '}'", pzErr);
+        p->iPos++;
+      object_closed:
+        p->eState = ST_TOP;
+        if (!p->bPage) {
+          /* a top-level object that is not a page is itself a record */
+          size_t start = p->iObjStart;
+          p->iObjStart = REC_NONE;
+          *pz = p->aBuf + start;
+          *pn = p->iPos - start;
+          if (piOff) *piOff = p->iBase + (sqlite3_int64)start;
+          return SQLITE_ROW;
+        }
+        p->bPage = 0;
+        break;
+
+      case ST_ARR_FIRST:
+      case ST_ARR_ELEM: {
+        rc = rec_peek(p, pzErr);
+        if (rc) return rec_truncated(p, rc, pzErr);
+        char c = p->aBuf[p->iPos];
+        if (c == ']' && p->eState == ST_ARR_FIRST) {
+          p->iPos++;
+          p->eState = p->bPage ? ST_OBJ_AFTER : ST_TOP;
+          break;
+        }
+        if (c != '{') {
+          char zWhy[96];
+          if (c == ']') {
+            sqlite3_snprintf(sizeof(zWhy), zWhy, "trailing comma before ']'");
+          } else {
+            sqlite3_snprintf(sizeof(zWhy), zWhy, "element %lld of the array is not an object",
+                             p->nElem + 1);
+          }
+          /* validate first so that a syntax error is reported as such */
+          if (c != ']') {
+            rc = rec_value(p, &end, pzErr);
+            if (rc) return rc;
+          }
+          return rec_error(p, p->iPos, zWhy, pzErr);
+        }
+        rc = rec_value(p, &end, pzErr);
+        if (rc) return rc;
+        size_t start = p->iPos;
+        p->iPos = end;
+        p->nElem++;
+        p->eState = ST_ARR_AFTER;
+        *pz = p->aBuf + start;
+        *pn = end - start;
+        if (piOff) *piOff = p->iBase + (sqlite3_int64)start;
+        return SQLITE_ROW;
+      }
+
+      case ST_ARR_AFTER:
+        rc = rec_peek(p, pzErr);
+        if (rc) return rec_truncated(p, rc, pzErr);
+        if (p->aBuf[p->iPos] == ',') {
+          p->iPos++;
+          p->eState = ST_ARR_ELEM;
+          break;
+        }
+        if (p->aBuf[p->iPos] != ']') return rec_error(p, p->iPos, "expected ',' or ']'", pzErr);
+        p->iPos++;
+        p->eState = p->bPage ? ST_OBJ_AFTER : ST_TOP;
+        break;
+    }
+  }
+}
