@@ -20,7 +20,7 @@ SQLITE_EXTENSION_INIT3
 static const char *const azKeys[] = {
     "source", "auth", "collection", "ca_file", "page_size", "page_max", "select", "rate_limit",
     "rate_window", "max_retries", "max_wait", "retry_base", "connect_timeout", "low_speed_time",
-    "max_response", "cache", "cache_ttl", "writable", "ref", 0};
+    "max_response", "cache", "cache_ttl", "writable", "ref", "pushdown", 0};
 
 static const char *const azSecretKeys[] = {"token", "access_token", "bearer", "secret", "client_secret",
                                            "password", "key", "api_key", 0};
@@ -85,6 +85,7 @@ int prov_options_parse(const char *zModule, int argc, const char *const *argv, p
   o->rLowSpeedTime = 30;
   o->nMaxResponse = 256 * 1024 * 1024;
   o->rCacheTtl = 300;
+  o->bPushdown = 1;
   *pzStore = 0;
   size_t nStore = 1;
   for (int i = 3; i < argc; i++) nStore += strlen(argv[i]) + 2;
@@ -201,6 +202,10 @@ int prov_options_parse(const char *zModule, int argc, const char *const *argv, p
       case 18:
         if (!parse_num(zV, 0, 1, &r)) goto bad_number;
         o->bRef = (int)r;
+        break;
+      case 19:
+        if (!parse_num(zV, 0, 1, &r)) goto bad_number;
+        o->bPushdown = (int)r;
         break;
       default: {
         sqlite3_str *s = sqlite3_str_new(0);

@@ -87,7 +87,9 @@ static int ev_scratch(ev_row *r, size_t n) {
   return SQLITE_OK;
 }
 
-static void ev_raw(const pj_doc *d, int i, pv_value *pOut) {
+/* The JSON text of token i, without insignificant whitespace. */
+static int ev_raw(ev_row *r, int i, pv_value *pOut) {
+  const pj_doc *d = &r->doc;
   const jsmntok_t *t = &d->aTok[i];
   int s = t->start, e = t->end;
   if (t->type == JSMN_STRING) {
@@ -97,6 +99,12 @@ static void ev_raw(const pj_doc *d, int i, pv_value *pOut) {
   pOut->eType = SQLITE_TEXT;
   pOut->z = d->z + s;
   pOut->n = e - s;
+  if (t->type == JSMN_OBJECT || t->type == JSMN_ARRAY) {
+    if (ev_scratch(r, (size_t)(e - s))) return SQLITE_NOMEM;
+    pOut->n = pj_minify(d->z + s, (size_t)(e - s), r->zScratch);
+    pOut->z = r->zScratch;
+  }
+  return SQLITE_OK;
 }
 
 int ev_row_value(ev_row *r, int iCol, pv_value *pOut) {
@@ -104,19 +112,11 @@ int ev_row_value(ev_row *r, int iCol, pv_value *pOut) {
   memset(pOut, 0, sizeof(*pOut));
   pOut->eType = SQLITE_NULL;
   int eKind = sch_events[iCol].eKind;
-  if (eKind == SCH_RAW) {
-    pOut->eType = SQLITE_TEXT;
-    pOut->z = d->z;
-    pOut->n = d->n;
-    return SQLITE_OK;
-  }
+  if (eKind == SCH_RAW) return ev_raw(r, 0, pOut);
   int i = ev_token(r, iCol);
   if (i < 0 || pj_is_null(d, i)) return SQLITE_OK;
   const jsmntok_t *t = &d->aTok[i];
-  if (eKind == SCH_JSON) {
-    ev_raw(d, i, pOut);
-    return SQLITE_OK;
-  }
+  if (eKind == SCH_JSON) return ev_raw(r, i, pOut);
   if (t->type == JSMN_STRING) {
     const char *z = d->z + t->start;
     int n = t->end - t->start;
@@ -149,8 +149,7 @@ int ev_row_value(ev_row *r, int iCol, pv_value *pOut) {
     }
   }
   /* an unexpected type: its JSON text */
-  ev_raw(d, i, pOut);
-  return SQLITE_OK;
+  return ev_raw(r, i, pOut);
 }
 
 int ev_row_column_fn(void *pRow, int iCol, pv_value *pOut) {

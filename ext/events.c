@@ -204,7 +204,7 @@ static int evBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *p) {
   disp.aCond = aCond;
   disp.iOrderCol = -1;
 
-  for (int i = 0; i < p->nConstraint; i++) {
+  for (int i = 0; i < p->nConstraint && v->opts.bPushdown; i++) {
     const struct sqlite3_index_constraint *c = &p->aConstraint[i];
     if (!c->usable) continue;
     if (c->op == SQLITE_INDEX_CONSTRAINT_LIMIT) {
@@ -261,7 +261,7 @@ static int evBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *p) {
   }
   if (rRows < 1) rRows = 1;
 
-  if (p->nOrderBy == 1 && p->aOrderBy[0].iColumn == EV_COLUMN_ACTIVITY_DATE_TIME &&
+  if (v->opts.bPushdown && p->nOrderBy == 1 && p->aOrderBy[0].iColumn == EV_COLUMN_ACTIVITY_DATE_TIME &&
       sqlite3_vtab_distinct(p) == 0) {
     plan.iOrderCol = EV_COLUMN_ACTIVITY_DATE_TIME;
     plan.bDesc = p->aOrderBy[0].desc;

@@ -504,3 +504,21 @@ sqlite3_uint64 pj_hash64(const char *z, size_t n) {
   }
   return h;
 }
+
+int pj_minify(const char *z, size_t n, char *zOut) {
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    char c = z[i];
+    if (c == '"') {
+      size_t j = i + 1;
+      while (j < n && z[j] != '"') j += (z[j] == '\\') ? 2 : 1;
+      if (j >= n) j = n - 1;
+      memcpy(zOut + o, z + i, j - i + 1);
+      o += j - i + 1;
+      i = j;
+    } else if (!pj_is_ws((unsigned char)c)) {
+      zOut[o++] = c;
+    }
+  }
+  return (int)o;
+}

@@ -112,6 +112,12 @@ int pj_result_text(sqlite3_context *ctx, const pj_doc *d, int i);
 */
 int pj_int64(const pj_doc *d, int i, sqlite3_int64 *pOut);
 
+/*
+** Copy the validated JSON text z[0..n) to zOut (room for n bytes) without
+** the whitespace between tokens. Returns the output length.
+*/
+int pj_minify(const char *z, size_t n, char *zOut);
+
 /* FNV-1a 64-bit hash, for stable rowids. */
 sqlite3_uint64 pj_hash64(const char *z, size_t n);
 

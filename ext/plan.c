@@ -187,6 +187,7 @@ int pq_time_bound(int op, const char *z, int n, int *pOp, char zCanon[PQ_TIME_LE
     return 1;
   }
   /* canonical texts sharing r[0..k) are all smaller than r: send looser bounds */
+  if (k < 4) return 0; /* nothing useful to send */
   if (bLower) {
     *pOp = PQ_GE;
     return 1;

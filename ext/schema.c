@@ -98,7 +98,7 @@ char *sch_events_select(uint64_t colUsed) {
     size_t n = strcspn(zPath, "/");
     int dup = 0;
     for (int k = 0; k < nProp; k++) {
-      if (strlen(azProp[k]) == n && memcmp(azProp[k], zPath, n) == 0) dup = 1;
+      if (strcspn(azProp[k], "/") == n && memcmp(azProp[k], zPath, n) == 0) dup = 1;
     }
     if (!dup) azProp[nProp++] = zPath;
   }

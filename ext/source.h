@@ -37,6 +37,7 @@ typedef struct prov_options {
   double rCacheTtl;        /* cache_ttl= seconds (default 300) */
   int bWritable;           /* writable= 1: INSERT/UPDATE allowed (DIRECTONLY) */
   int bRef;                /* ref= 1: INSERT posts to .../directoryProvisioning/$ref */
+  int bPushdown;           /* pushdown= 0: send no condition (tests compare both ways) */
 } prov_options;
 
 /*
