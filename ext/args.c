@@ -97,7 +97,7 @@ int prov_options_parse(const char *zModule, int argc, const char *const *argv, p
     while (*zArg == ' ' || *zArg == '\t' || *zArg == '\n') zArg++;
     const char *zEq = strchr(zArg, '=');
     if (!zEq) {
-      *pzErr = sqlite3_mprintf("%s: argument '%s' is not key=value (e.g. source='file:events.json')", zModule,
+      *pzErr = sqlite3_mprintf("%s: argument %s is not key=value (e.g. source='file:events.json')", zModule,
                                zArg);
       goto error;
     }
