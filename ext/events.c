@@ -73,7 +73,10 @@ typedef struct ev_cursor {
   sqlite3_vtab_cursor base;
   pq_query q;
   prov_stream *pStream;
-  ev_row row;
+  ev_row row;      /* the cursor's own tokens, when the source has none */
+  ev_row *pRow;    /* the current row's tokens, or NULL until needed */
+  const char *zRec; /* the current record (valid until the next xNext) */
+  size_t nRec;
   int bEof;
   int bRecheck; /* re-evaluate the query locally (remote sources) */
   prov_stats start;
@@ -346,6 +349,20 @@ static int evClose(sqlite3_vtab_cursor *cur) {
   return SQLITE_OK;
 }
 
+/* Tokenise the current record if that has not been done yet. */
+static int ev_cursor_row(ev_cursor *c) {
+  if (c->pRow) return SQLITE_OK;
+  int rc = ev_row_load(&c->row, c->zRec, c->nRec);
+  if (rc) {
+    if (rc == SQLITE_NOMEM) return rc;
+    ev_set_error((ev_vtab *)c->base.pVtab,
+                 sqlite3_mprintf("provisioning_events: an event could not be tokenised (%s)", sqlite3_errstr(rc)));
+    return SQLITE_ERROR;
+  }
+  c->pRow = &c->row;
+  return SQLITE_OK;
+}
+
 static int evNext(sqlite3_vtab_cursor *cur) {
   ev_cursor *c = (ev_cursor *)cur;
   ev_vtab *v = (ev_vtab *)cur->pVtab;
@@ -364,17 +381,17 @@ static int evNext(sqlite3_vtab_cursor *cur) {
                                                     sqlite3_errstr(rc)));
       return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
     }
-    rc = ev_row_load(&c->row, z, n);
-    if (rc) {
-      c->bEof = 1;
-      if (rc == SQLITE_NOMEM) return rc;
-      ev_set_error(v, sqlite3_mprintf("provisioning_events: an event could not be tokenised (%s)",
-                                      sqlite3_errstr(rc)));
-      return SQLITE_ERROR;
-    }
+    c->zRec = z;
+    c->nRec = n;
+    c->pRow = v->pSrc->xParsed ? (ev_row *)v->pSrc->xParsed(c->pStream) : 0;
     if (c->bRecheck && c->q.nCond) {
+      rc = ev_cursor_row(c);
+      if (rc) {
+        c->bEof = 1;
+        return rc;
+      }
       int bMatch = 1;
-      rc = pq_row_matches(&c->q, ev_row_column_fn, &c->row, &bMatch);
+      rc = pq_row_matches(&c->q, ev_row_column_fn, c->pRow, &bMatch);
       if (rc == SQLITE_NOMEM) return rc;
       if (rc == SQLITE_OK && !bMatch) continue;
     }
@@ -468,12 +485,17 @@ static int evEof(sqlite3_vtab_cursor *cur) { return ((ev_cursor *)cur)->bEof; }
 static int evColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
   ev_cursor *c = (ev_cursor *)cur;
   if (i < 0 || i >= EV_NCOLUMN) return SQLITE_OK;
-  int rc = ev_row_result(&c->row, i, ctx);
+  int rc = ev_cursor_row(c);
+  if (rc) return rc;
+  rc = ev_row_result(c->pRow, i, ctx);
   return rc == SQLITE_NOMEM ? rc : SQLITE_OK;
 }
 
 static int evRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *pRowid) {
-  *pRowid = ev_row_rowid(&((ev_cursor *)cur)->row);
+  ev_cursor *c = (ev_cursor *)cur;
+  int rc = ev_cursor_row(c);
+  if (rc) return rc;
+  *pRowid = ev_row_rowid(c->pRow);
   return SQLITE_OK;
 }
 

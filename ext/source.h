@@ -69,6 +69,11 @@ struct prov_source {
   int (*xNext)(prov_stream *, const char **pz, size_t *pn, char **pzErr);
   void (*xClose)(prov_stream *);
   /*
+  ** Optional: the record last returned by xNext, already tokenised by the
+  ** source (an ev_row *), or NULL. Saves tokenising it twice.
+  */
+  void *(*xParsed)(prov_stream *);
+  /*
   ** Send one write: zMethod "POST" / "PATCH" / "DELETE" to zPath with the
   ** JSON body (or NULL). On success *piStatus is the HTTP status and
   ** *pzResp the response body (sqlite3_malloc'd, may be NULL).

@@ -51,6 +51,7 @@ typedef struct file_stream {
   sqlite3_int64 nSort, iSort;
   char *zRec;
   size_t nRecAlloc;
+  int bRowValid; /* row holds the record last returned */
 } file_stream;
 
 static long file_read(void *pArg, char *zDst, size_t nMax, char **pzErr) {
@@ -71,6 +72,7 @@ static long file_read(void *pArg, char *zDst, size_t nMax, char **pzErr) {
 /* Next record matching the query, from the splitter. */
 static int file_next_match(file_stream *s, const char **pz, size_t *pn, sqlite3_int64 *piOff,
                            char **pzErr) {
+  s->bRowValid = 0;
   for (;;) {
     int rc = rec_next(s->pSplit, pz, pn, piOff, pzErr);
     if (rc != SQLITE_ROW) return rc;
@@ -84,11 +86,11 @@ static int file_next_match(file_stream *s, const char **pz, size_t *pn, sqlite3_
     int bMatch = 0;
     rc = pq_row_matches(s->q, ev_row_column_fn, &s->row, &bMatch);
     if (rc == SQLITE_NOMEM) return rc;
-    if (rc) {
-      /* an undecodable value: keep the row; reading the column reports it */
+    if (rc || bMatch) {
+      /* (an undecodable value keeps the row: reading the column reports it) */
+      s->bRowValid = 1;
       return SQLITE_ROW;
     }
-    if (bMatch) return SQLITE_ROW;
   }
 }
 
@@ -209,6 +211,7 @@ static int file_next(prov_stream *pStream, const char **pz, size_t *pn, char **p
     sqlite3_int64 iOff;
     return file_next_match(s, pz, pn, &iOff, pzErr);
   }
+  s->bRowValid = 0;
   if (s->iSort >= s->nSort) return SQLITE_DONE;
   sort_entry *e = &s->aSort[s->iSort++];
   if ((size_t)e->nLen > s->nRecAlloc) {
@@ -230,6 +233,11 @@ static int file_next(prov_stream *pStream, const char **pz, size_t *pn, char **p
   *pz = s->zRec;
   *pn = got;
   return SQLITE_ROW;
+}
+
+static void *file_parsed(prov_stream *pStream) {
+  file_stream *s = (file_stream *)pStream;
+  return s->bRowValid ? &s->row : 0;
 }
 
 static void file_close(prov_stream *pStream) {
@@ -275,6 +283,7 @@ int source_file_open(const prov_options *opts, prov_source **pp, char **pzErr) {
   src->base.xOpen = file_open_stream;
   src->base.xNext = file_next;
   src->base.xClose = file_close;
+  src->base.xParsed = file_parsed;
   src->base.xWrite = file_write;
   src->base.xDestroy = file_destroy;
   *pp = &src->base;
