@@ -37,6 +37,7 @@
 #include "odata.h"
 #include "schema.h"
 #include "source.h"
+#include "writes.h"
 
 SQLITE_EXTENSION_INIT3
 
@@ -67,6 +68,8 @@ typedef struct ev_vtab {
   const char *zPath; /* Graph path of the collection */
   ev_plan *aPlan;
   int nPlan;
+  prov_writes writes; /* queued until COMMIT */
+  int nInsert;        /* INSERTs queued, for messages */
 } ev_vtab;
 
 typedef struct ev_cursor {
@@ -171,6 +174,7 @@ static int evDisconnect(sqlite3_vtab *pVtab) {
   sqlite3_free(v->zConfigErr);
   sqlite3_free(v->zEnvSource);
   sqlite3_free(v->aPlan);
+  writes_clear(&v->writes);
   sqlite3_free(v);
   return SQLITE_OK;
 }
@@ -485,6 +489,9 @@ static int evEof(sqlite3_vtab_cursor *cur) { return ((ev_cursor *)cur)->bEof; }
 static int evColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
   ev_cursor *c = (ev_cursor *)cur;
   if (i < 0 || i >= EV_NCOLUMN) return SQLITE_OK;
+  /* an UPDATE that does not change this column: no value needed (the id
+     is always read: it names the event to PATCH) */
+  if (i != EV_COLUMN_ID && sqlite3_vtab_nochange(ctx)) return SQLITE_OK;
   int rc = ev_cursor_row(c);
   if (rc) return rc;
   rc = ev_row_result(c->pRow, i, ctx);
@@ -527,6 +534,259 @@ static int evFindFunction(sqlite3_vtab *pVtab, int nArg, const char *zName,
   return 0;
 }
 
+/* ------------------------------------------------------------ writes */
+
+/* The Graph property path of column i in a request body ('a/b' -> '$.a.b'). */
+static char *ev_json_path(ev_vtab *v, int i) {
+  const sch_column *col = &sch_events[i];
+  const char *zPath = col->azPath[0];
+  int bBeta = strcmp(v->opts.zCollection, "directoryProvisioning") == 0;
+  if (bBeta && col->azPath[1] &&
+      (strncmp(zPath, "provisioningStatusInfo", 22) == 0 || strcmp(zPath, "provisioningAction") == 0)) {
+    zPath = col->azPath[1];
+  }
+  sqlite3_str *s = sqlite3_str_new(0);
+  sqlite3_str_appendall(s, "$.");
+  for (const char *p = zPath; *p; p++) sqlite3_str_appendchar(s, 1, *p == '/' ? '.' : *p);
+  return sqlite3_str_finish(s);
+}
+
+/*
+** Check value pVal for column i and bind it for json_set() at slot iSlot
+** (as Graph wants it: times in ISO form, JSON columns as JSON).
+*/
+static int ev_bind_value(ev_vtab *v, sqlite3_stmt *pStmt, int iSlot, int i, sqlite3_value *pVal) {
+  const sch_column *col = &sch_events[i];
+  int t = sqlite3_value_type(pVal);
+  if (t == SQLITE_NULL) return sqlite3_bind_null(pStmt, iSlot);
+  switch (col->eKind) {
+    case SCH_TIME: {
+      char zCanon[PQ_TIME_LEN + 1], zIso[30];
+      const char *z = (const char *)sqlite3_value_text(pVal);
+      if (!z || !pq_time_normalize(z, sqlite3_value_bytes(pVal), zCanon)) {
+        ev_set_error(v, sqlite3_mprintf("provisioning_events: %s: '%s' is not a date-time (e.g. "
+                                        "'2024-06-01 10:00:00' or '2024-06-01T10:00:00Z')",
+                                        col->zName, z ? z : ""));
+        return SQLITE_ERROR;
+      }
+      pq_time_to_odata(zCanon, zIso);
+      return sqlite3_bind_text(pStmt, iSlot, zIso, -1, SQLITE_TRANSIENT);
+    }
+    case SCH_INT: {
+      pv_value pv;
+      int rc = pq_prepare_value(i, pVal, &pv);
+      if (rc) return rc;
+      sqlite3_free((char *)pv.z);
+      if (pv.eType != SQLITE_INTEGER || pv.i < -2147483648LL || pv.i > 2147483647LL) {
+        ev_set_error(v, sqlite3_mprintf("provisioning_events: %s must be an integer (Int32), not '%s'", col->zName,
+                                        sqlite3_value_text(pVal)));
+        return SQLITE_ERROR;
+      }
+      return sqlite3_bind_int64(pStmt, iSlot, pv.i);
+    }
+    case SCH_JSON:
+    case SCH_RAW: {
+      const char *z = (const char *)sqlite3_value_text(pVal);
+      size_t n = (size_t)sqlite3_value_bytes(pVal), end = 0, errOff = 0;
+      const char *zWhy = "not JSON";
+      int r = z ? pj_value_end(z, n, &end, &errOff, &zWhy) : PJ_ERROR;
+      if (r == PJ_MORE) errOff = n;
+      if (r == PJ_OK && pj_skip_ws(z, n, end) != n) {
+        r = PJ_ERROR;
+        errOff = end;
+        zWhy = "text after the JSON value";
+      }
+      if (r != PJ_OK) {
+        ev_set_error(v, sqlite3_mprintf("provisioning_events: %s is not valid JSON (%s at byte %lld)", col->zName,
+                                        r == PJ_MORE ? "unexpected end" : zWhy, (long long)errOff));
+        return SQLITE_ERROR;
+      }
+      return sqlite3_bind_text(pStmt, iSlot, z, (int)n, SQLITE_TRANSIENT);
+    }
+    default:
+      if (t != SQLITE_TEXT) {
+        /* TEXT columns take text; numbers become their text, as in SQLite */
+        return sqlite3_bind_text(pStmt, iSlot, (const char *)sqlite3_value_text(pVal), -1, SQLITE_TRANSIENT);
+      }
+      return sqlite3_bind_value(pStmt, iSlot, pVal);
+  }
+}
+
+/*
+** A JSON object holding, at each column's Graph path, the value of argv
+** for the columns where aUse[i] is set; zBase is the starting object.
+*/
+static int ev_build_body(ev_vtab *v, const char *zBase, sqlite3_value **aCol, const int *aUse, char **pzBody) {
+  sqlite3_str *s = sqlite3_str_new(0);
+  char *azPath[EV_NCOLUMN];
+  int aSlotCol[EV_NCOLUMN], nSlot = 0, rc = SQLITE_OK;
+  sqlite3_stmt *pStmt = 0;
+  *pzBody = 0;
+  sqlite3_str_appendall(s, "SELECT json_set(?1");
+  for (int i = 0; i < EV_NCOLUMN; i++) {
+    if (!aUse[i] || i == EV_COLUMN_RAW) continue;
+    azPath[nSlot] = ev_json_path(v, i);
+    aSlotCol[nSlot] = i;
+    int k = 2 + nSlot * 2;
+    int bJson = sch_events[i].eKind == SCH_JSON && sqlite3_value_type(aCol[i]) != SQLITE_NULL;
+    sqlite3_str_appendf(s, ", ?%d, %s?%d%s", k, bJson ? "json(" : "", k + 1, bJson ? ")" : "");
+    nSlot++;
+  }
+  sqlite3_str_appendall(s, ")");
+  char *zSql = sqlite3_str_finish(s);
+  if (!zSql) rc = SQLITE_NOMEM;
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(v->db, zSql, -1, &pStmt, 0);
+  sqlite3_free(zSql);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(pStmt, 1, zBase, -1, SQLITE_STATIC);
+  for (int k = 0; k < nSlot && rc == SQLITE_OK; k++) {
+    rc = sqlite3_bind_text(pStmt, 2 + k * 2, azPath[k], -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = ev_bind_value(v, pStmt, 3 + k * 2, aSlotCol[k], aCol[aSlotCol[k]]);
+  }
+  if (rc == SQLITE_OK) {
+    if (sqlite3_step(pStmt) == SQLITE_ROW) {
+      *pzBody = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 0));
+      if (!*pzBody) rc = SQLITE_NOMEM;
+    } else {
+      rc = sqlite3_errcode(v->db);
+      if (rc == SQLITE_OK) rc = SQLITE_ERROR;
+    }
+  }
+  sqlite3_finalize(pStmt);
+  for (int k = 0; k < nSlot; k++) sqlite3_free(azPath[k]);
+  return rc;
+}
+
+static int ev_writable(ev_vtab *v) {
+  if (v->opts.bWritable && v->pSrc) return 1;
+  ev_set_error(v, sqlite3_mprintf("provisioning_events: this table is read-only: create it with writable=1 to "
+                                  "send INSERT and UPDATE to its source"));
+  return 0;
+}
+
+static int evUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite_int64 *pRowid) {
+  ev_vtab *v = (ev_vtab *)pVtab;
+  sqlite3_value **aCol = argv + 2;
+  int aUse[EV_NCOLUMN];
+  char *zBody = 0;
+  int rc;
+  if (argc == 1) {
+    ev_set_error(v, sqlite3_mprintf("provisioning_events: DELETE is not possible: Microsoft Graph has no delete "
+                                    "for provisioning events"));
+    return SQLITE_ERROR;
+  }
+  if (!ev_writable(v)) return SQLITE_READONLY;
+  if (argc != EV_NCOLUMN + 2) return SQLITE_ERROR;
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+    /* INSERT: POST the event, in Graph's nested shape (or raw as given) */
+    int nSet = 0;
+    for (int i = 0; i < EV_NCOLUMN; i++) {
+      aUse[i] = sqlite3_value_type(aCol[i]) != SQLITE_NULL;
+      if (aUse[i] && i != EV_COLUMN_RAW) nSet++;
+    }
+    if (aUse[EV_COLUMN_ID]) {
+      ev_set_error(v, sqlite3_mprintf("provisioning_events: id is assigned by Graph: leave it out of the INSERT "
+                                      "and read it with provisioning_last_insert_id()"));
+      return SQLITE_ERROR;
+    }
+    if (aUse[EV_COLUMN_RAW]) {
+      if (nSet) {
+        ev_set_error(v, sqlite3_mprintf("provisioning_events: INSERT either raw (the whole object) or columns, "
+                                        "not both"));
+        return SQLITE_ERROR;
+      }
+      const char *z = (const char *)sqlite3_value_text(aCol[EV_COLUMN_RAW]);
+      size_t n = (size_t)sqlite3_value_bytes(aCol[EV_COLUMN_RAW]), end = 0, errOff = 0;
+      const char *zWhy = "unexpected end";
+      int r = z ? pj_value_end(z, n, &end, &errOff, &zWhy) : PJ_ERROR;
+      if (r != PJ_OK || pj_skip_ws(z, n, end) != n || z[pj_skip_ws(z, n, 0)] != '{') {
+        ev_set_error(v, sqlite3_mprintf("provisioning_events: raw must be one JSON object (%s at byte %lld)",
+                                        r == PJ_OK ? "not an object" : zWhy, (long long)errOff));
+        return SQLITE_ERROR;
+      }
+      zBody = sqlite3_mprintf("%s", z);
+      if (!zBody) return SQLITE_NOMEM;
+    } else {
+      rc = ev_build_body(v, "{\"@odata.type\":\"#microsoft.graph.provisioningObjectSummary\"}", aCol, aUse,
+                         &zBody);
+      if (rc) return rc;
+    }
+    const char *zColl = strcmp(v->opts.zCollection, "directoryProvisioning") == 0 ? "directoryProvisioning"
+                                                                                 : "provisioning";
+    v->nInsert++;
+    *pRowid = 0; /* the id is Graph's to give: provisioning_last_insert_id() after COMMIT */
+    return writes_add(&v->writes, "POST", sqlite3_mprintf("/auditLogs/%s%s", zColl, v->opts.bRef ? "/$ref" : ""),
+                      zBody, sqlite3_mprintf("INSERT of event %d", v->nInsert));
+  }
+  /* UPDATE: PATCH only the columns that changed */
+  if (sqlite3_value_int64(argv[0]) != sqlite3_value_int64(argv[1])) {
+    ev_set_error(v, sqlite3_mprintf("provisioning_events: the rowid is a hash of the id and cannot be set"));
+    return SQLITE_ERROR;
+  }
+  const char *zId = (const char *)sqlite3_value_text(aCol[EV_COLUMN_ID]);
+  int nId = sqlite3_value_bytes(aCol[EV_COLUMN_ID]);
+  if (!zId || (sqlite3_int64)(pj_hash64(zId, (size_t)nId) & 0x7fffffffffffffffULL) != sqlite3_value_int64(argv[0])) {
+    ev_set_error(v, sqlite3_mprintf("provisioning_events: id is read-only (Graph assigns it)"));
+    return SQLITE_ERROR;
+  }
+  if (!sqlite3_value_nochange(aCol[EV_COLUMN_RAW]) && sqlite3_value_type(aCol[EV_COLUMN_RAW]) != SQLITE_NULL) {
+    ev_set_error(v, sqlite3_mprintf("provisioning_events: raw cannot be updated: set the columns instead"));
+    return SQLITE_ERROR;
+  }
+  int nSet = 0;
+  for (int i = 0; i < EV_NCOLUMN; i++) {
+    aUse[i] = i != EV_COLUMN_ID && i != EV_COLUMN_RAW && !sqlite3_value_nochange(aCol[i]);
+    nSet += aUse[i];
+  }
+  if (nSet == 0) return SQLITE_OK;
+  aUse[EV_COLUMN_ID] = 1;
+  rc = ev_build_body(v, "{}", aCol, aUse, &zBody);
+  if (rc) return rc;
+  sqlite3_str *path = sqlite3_str_new(0);
+  sqlite3_str_appendf(path, "%s/", v->zPath);
+  odata_percent(path, zId, nId);
+  return writes_add(&v->writes, "PATCH", sqlite3_str_finish(path), zBody,
+                    sqlite3_mprintf("UPDATE of event %s", zId));
+}
+
+static int evBegin(sqlite3_vtab *pVtab) { return SQLITE_OK; }
+
+static int evSync(sqlite3_vtab *pVtab) {
+  ev_vtab *v = (ev_vtab *)pVtab;
+  char *zErr = 0;
+  v->nInsert = 0;
+  if (v->writes.n == 0) return SQLITE_OK;
+  int rc = writes_flush(&v->writes, v->pSrc, "provisioning_events", v->pGlobal, &zErr);
+  if (rc) ev_set_error(v, zErr);
+  else sqlite3_free(zErr);
+  return rc;
+}
+
+static int evCommit(sqlite3_vtab *pVtab) {
+  ev_vtab *v = (ev_vtab *)pVtab;
+  writes_clear(&v->writes);
+  v->nInsert = 0;
+  return SQLITE_OK;
+}
+
+static int evRollback(sqlite3_vtab *pVtab) {
+  ev_vtab *v = (ev_vtab *)pVtab;
+  writes_clear(&v->writes); /* never sent */
+  v->nInsert = 0;
+  return SQLITE_OK;
+}
+
+static int evSavepoint(sqlite3_vtab *pVtab, int iSave) {
+  writes_savepoint(&((ev_vtab *)pVtab)->writes, iSave);
+  return SQLITE_OK;
+}
+
+static int evRelease(sqlite3_vtab *pVtab, int iSave) { return SQLITE_OK; }
+
+static int evRollbackTo(sqlite3_vtab *pVtab, int iSave) {
+  writes_rollback_to(&((ev_vtab *)pVtab)->writes, iSave);
+  return SQLITE_OK;
+}
+
 static sqlite3_module evModule = {
     /* iVersion    */ 3,
     /* xCreate     */ evConnect,
@@ -541,16 +801,16 @@ static sqlite3_module evModule = {
     /* xEof        */ evEof,
     /* xColumn     */ evColumn,
     /* xRowid      */ evRowid,
-    /* xUpdate     */ 0,
-    /* xBegin      */ 0,
-    /* xSync       */ 0,
-    /* xCommit     */ 0,
-    /* xRollback   */ 0,
+    /* xUpdate     */ evUpdate,
+    /* xBegin      */ evBegin,
+    /* xSync       */ evSync,
+    /* xCommit     */ evCommit,
+    /* xRollback   */ evRollback,
     /* xFindFunction */ evFindFunction,
     /* xRename     */ 0,
-    /* xSavepoint  */ 0,
-    /* xRelease    */ 0,
-    /* xRollbackTo */ 0,
+    /* xSavepoint  */ evSavepoint,
+    /* xRelease    */ evRelease,
+    /* xRollbackTo */ evRollbackTo,
     /* xShadowName */ 0,
 };
 

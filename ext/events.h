@@ -9,7 +9,9 @@
 
 /* Per-connection state shared by the modules and functions. */
 typedef struct prov_global {
-  prov_stats last; /* counters of the last finished scan */
+  prov_stats last;  /* counters of the last finished scan */
+  char *zLastId;    /* id Graph gave the last object created (POST) */
+  char *zLastIds;   /* JSON array of the ids created by the last COMMIT */
 } prov_global;
 
 int events_register(sqlite3 *db, prov_global *pGlobal);

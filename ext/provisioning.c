@@ -15,6 +15,8 @@
 **   provisioning_contains(text, part)   case-sensitive substring test; on a
 **                                       provisioning_events column it is
 **                                       sent to Graph as contains()
+**   provisioning_last_insert_id()       id Graph gave the last INSERTed object
+**   provisioning_inserted_ids()         JSON array of the ids the last COMMIT created
 **   provisioning_scan_stats()           JSON counters of the last scan
 **                                       (events scanned, rows returned,
 **                                       HTTP requests, bytes)
@@ -50,6 +52,23 @@ static void scanStatsFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
   sqlite3_result_text(ctx, z, -1, sqlite3_free);
 }
 
+static void lastInsertIdFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  prov_global *g = (prov_global *)sqlite3_user_data(ctx);
+  if (g->zLastId) sqlite3_result_text(ctx, g->zLastId, -1, SQLITE_TRANSIENT);
+}
+
+static void insertedIdsFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  prov_global *g = (prov_global *)sqlite3_user_data(ctx);
+  sqlite3_result_text(ctx, g->zLastIds ? g->zLastIds : "[]", -1, SQLITE_TRANSIENT);
+}
+
+static void globalFree(void *p) {
+  prov_global *g = (prov_global *)p;
+  sqlite3_free(g->zLastId);
+  sqlite3_free(g->zLastIds);
+  sqlite3_free(g);
+}
+
 __attribute__((visibility("default"))) int sqlite3_provisioning_init(sqlite3 *db, char **pzErrMsg,
                                                                     const sqlite3_api_routines *pApi) {
   SQLITE_EXTENSION_INIT2(pApi);
@@ -63,7 +82,12 @@ __attribute__((visibility("default"))) int sqlite3_provisioning_init(sqlite3 *db
   memset(g, 0, sizeof(*g));
   /* the scan-stats function owns g; the modules borrow it */
   rc = sqlite3_create_function_v2(db, "provisioning_scan_stats", 0, SQLITE_UTF8, g, scanStatsFunc, 0, 0,
-                                  sqlite3_free);
+                                  globalFree);
+  if (rc) return rc;
+  rc = sqlite3_create_function(db, "provisioning_last_insert_id", 0, SQLITE_UTF8, g, lastInsertIdFunc, 0, 0);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_create_function(db, "provisioning_inserted_ids", 0, SQLITE_UTF8, g, insertedIdsFunc, 0, 0);
+  }
   if (rc) return rc;
   rc = sqlite3_create_function(db, "provisioning_version", 0,
                                SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, 0, versionFunc, 0, 0);

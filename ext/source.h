@@ -10,6 +10,8 @@
 #ifndef PROV_SOURCE_H
 #define PROV_SOURCE_H
 
+#include <stddef.h>
+
 #include "plan.h"
 #include "sqlite3ext.h"
 

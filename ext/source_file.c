@@ -15,6 +15,7 @@
 */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -251,10 +252,191 @@ static void file_close(prov_stream *pStream) {
   sqlite3_free(s);
 }
 
+/*
+** Writes to a file: the whole file is rewritten into a temporary file in
+** the same directory (a Graph page, one event per line), fsync'd and
+** renamed over the original, so a reader never sees a half-written file.
+** POST appends the event with a new id; PATCH merges the body into the
+** event with that id (RFC 7386 merge, through SQLite's json_patch).
+*/
+static long file_read_fd(void *pArg, char *zDst, size_t nMax, char **pzErr) {
+  int fd = *(int *)pArg;
+  for (;;) {
+    ssize_t n = read(fd, zDst, nMax);
+    if (n >= 0) return (long)n;
+    if (errno == EINTR) continue;
+    *pzErr = sqlite3_mprintf("read error: %s", strerror(errno));
+    return -1;
+  }
+}
+
+static int write_all(int fd, const char *z, size_t n) {
+  while (n > 0) {
+    ssize_t k = write(fd, z, n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return -1;
+    z += k;
+    n -= (size_t)k;
+  }
+  return 0;
+}
+
+/* A fresh GUID-shaped id. */
+static void new_guid(char zOut[37]) {
+  unsigned char b[16];
+  sqlite3_randomness(16, b);
+  b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+  b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+  sqlite3_snprintf(37, zOut, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                   b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/* One SQL value from a private in-memory connection: json_patch / json_set. */
+static char *json_eval(sqlite3 *db, const char *zSql, const char *a, const char *b) {
+  sqlite3_stmt *pStmt = 0;
+  char *zOut = 0;
+  if (sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0) == SQLITE_OK) {
+    sqlite3_bind_text(pStmt, 1, a, -1, SQLITE_STATIC);
+    sqlite3_bind_text(pStmt, 2, b, -1, SQLITE_STATIC);
+    if (sqlite3_step(pStmt) == SQLITE_ROW && sqlite3_column_text(pStmt, 0)) {
+      zOut = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 0));
+    }
+  }
+  sqlite3_finalize(pStmt);
+  return zOut;
+}
+
 static int file_write(prov_source *pSrc, const char *zMethod, const char *zPath, const char *zBody,
                       int *piStatus, char **pzResp, char **pzErr) {
-  *pzErr = sqlite3_mprintf("provisioning_events: the file source is read-only");
-  return SQLITE_READONLY;
+  file_source *src = (file_source *)pSrc;
+  int bPost = strcmp(zMethod, "POST") == 0;
+  int bPatch = strcmp(zMethod, "PATCH") == 0;
+  const char *zId = 0;
+  int rc = SQLITE_OK, fdIn = -1, fdOut = -1, nOut = 0, bFound = 0;
+  char *zTmp = 0, *zNew = 0;
+  rec_splitter *pSplit = 0;
+  ev_row row;
+  sqlite3 *db = 0;
+  memset(&row, 0, sizeof(row));
+  *pzResp = 0;
+  if (bPatch) {
+    zId = strrchr(zPath, '/');
+    zId = zId ? zId + 1 : "";
+  }
+  if (!bPost && !bPatch) {
+    *pzErr = sqlite3_mprintf("the file source cannot %s", zMethod);
+    return SQLITE_ERROR;
+  }
+  if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, 0) != SQLITE_OK) {
+    rc = SQLITE_NOMEM;
+    goto done;
+  }
+  if (bPost) {
+    char zGuid[37];
+    new_guid(zGuid);
+    zNew = json_eval(db, "SELECT json_set(?1, '$.id', ?2)", zBody, zGuid);
+    if (!zNew) {
+      *pzErr = sqlite3_mprintf("the body is not a JSON object");
+      rc = SQLITE_ERROR;
+      goto done;
+    }
+  }
+  zTmp = sqlite3_mprintf("%s.tmp-XXXXXX", src->zPath);
+  if (!zTmp) {
+    rc = SQLITE_NOMEM;
+    goto done;
+  }
+  fdOut = mkstemp(zTmp);
+  if (fdOut < 0) {
+    *pzErr = sqlite3_mprintf("cannot create a temporary file beside '%s': %s", src->zPath, strerror(errno));
+    rc = SQLITE_CANTOPEN;
+    goto done;
+  }
+  if (write_all(fdOut, "{\"value\":[\n", 11)) goto write_error;
+  fdIn = open(src->zPath, O_RDONLY | O_CLOEXEC);
+  if (fdIn >= 0) {
+    char *zName = sqlite3_mprintf("file '%s'", src->zPath);
+    rc = zName ? rec_open(&pSplit, zName, file_read_fd, &fdIn, 0, 0) : SQLITE_NOMEM;
+    sqlite3_free(zName);
+    const char *z;
+    size_t n;
+    sqlite3_int64 off;
+    while (rc == SQLITE_OK && (rc = rec_next(pSplit, &z, &n, &off, pzErr)) == SQLITE_ROW) {
+      rc = SQLITE_OK;
+      char *zPatched = 0;
+      if (bPatch && !bFound) {
+        if (ev_row_load(&row, z, n) == SQLITE_OK && row.aTop[0] >= 0 &&
+            pj_str_eq(&row.doc, row.aTop[0], zId, (int)strlen(zId))) {
+          char *zRec = sqlite3_mprintf("%.*s", (int)n, z);
+          zPatched = zRec ? json_eval(db, "SELECT json_patch(?1, ?2)", zRec, zBody) : 0;
+          sqlite3_free(zRec);
+          if (!zPatched) {
+            *pzErr = sqlite3_mprintf("the body is not a JSON object");
+            rc = SQLITE_ERROR;
+            break;
+          }
+          bFound = 1;
+          zNew = sqlite3_mprintf("%s", zPatched);
+        }
+      }
+      if ((nOut++ && write_all(fdOut, ",\n", 2)) ||
+          write_all(fdOut, zPatched ? zPatched : z, zPatched ? strlen(zPatched) : n)) {
+        sqlite3_free(zPatched);
+        goto write_error;
+      }
+      sqlite3_free(zPatched);
+    }
+    if (rc == SQLITE_DONE) rc = SQLITE_OK;
+    if (rc) goto done;
+  } else if (errno != ENOENT || bPatch) {
+    *pzErr = sqlite3_mprintf("cannot open file '%s': %s", src->zPath, strerror(errno));
+    rc = SQLITE_CANTOPEN;
+    goto done;
+  }
+  if (bPatch && !bFound) {
+    *piStatus = 404;
+    *pzErr = sqlite3_mprintf("HTTP 404 (file source): no event with id '%s' in '%s'", zId, src->zPath);
+    rc = SQLITE_NOTFOUND;
+    goto done;
+  }
+  if (bPost && ((nOut++ && write_all(fdOut, ",\n", 2)) || write_all(fdOut, zNew, strlen(zNew)))) goto write_error;
+  if (write_all(fdOut, "\n]}\n", 4) || fsync(fdOut)) goto write_error;
+  close(fdOut);
+  fdOut = -1;
+  if (rename(zTmp, src->zPath)) goto write_error;
+  sqlite3_free(zTmp);
+  zTmp = 0;
+  {
+    /* make the rename itself durable */
+    char *zDir = sqlite3_mprintf("%s", src->zPath);
+    char *zSlash = zDir ? strrchr(zDir, '/') : 0;
+    if (zSlash) *zSlash = 0;
+    int fdDir = open(zSlash ? zDir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fdDir >= 0) {
+      fsync(fdDir);
+      close(fdDir);
+    }
+    sqlite3_free(zDir);
+  }
+  *piStatus = bPost ? 201 : 200;
+  *pzResp = zNew;
+  zNew = 0;
+  goto done;
+write_error:
+  *pzErr = sqlite3_mprintf("cannot write '%s': %s (the file is unchanged)", src->zPath, strerror(errno));
+  rc = SQLITE_IOERR;
+done:
+  if (fdIn >= 0) close(fdIn);
+  if (fdOut >= 0) close(fdOut);
+  if (zTmp) {
+    unlink(zTmp);
+    sqlite3_free(zTmp);
+  }
+  rec_close(pSplit);
+  ev_row_free(&row);
+  sqlite3_free(zNew);
+  sqlite3_close(db);
+  return rc;
 }
 
 static void file_destroy(prov_source *pSrc) {

@@ -5,7 +5,8 @@
 #   tests/unit/test_*.c   C unit tests (compiled with ext/*.c, -DSQLITE_CORE)
 #   tests/sql/*.sql       golden tests: the sqlite3 shell's output must equal
 #                         the .expected file beside it (@MOCK@ and @ROOT@ are
-#                         replaced by the mock server's URL and the repo root)
+#                         replaced by the mock server's URL and the repo root;
+#                         @EXT@ the extension, @BUILD@ the mode's scratch dir)
 #   tests/sh/*.sh         script tests: exit 0 pass, 77 skip, else fail
 # with the mock Graph server (tests/mockgraph) running on a free loopback
 # port, and ends with one line "N passed, N failed, N skipped".
@@ -119,7 +120,7 @@ for MODE in "${MODES[@]}"; do
     selected "$name" || continue
     if grep -q '@MOCK@' "$t" && [ -z "$MOCK_URL" ]; then record "$name" 77; continue; fi
     out="$BUILD/$(basename "$base").out"
-    sed -e "s|@MOCK@|$MOCK_URL|g" -e "s|@ROOT@|$ROOT|g" -e "s|@EXT@|$EXT|g" "$t" >"$BUILD/$(basename "$t")"
+    sed -e "s|@MOCK@|$MOCK_URL|g" -e "s|@ROOT@|$ROOT|g" -e "s|@EXT@|$EXT|g" -e "s|@BUILD@|$BUILD|g" "$t" >"$BUILD/$(basename "$t")"
     (env $RUN_ENV PROVISIONING_SOURCE= sqlite3 -batch -init /dev/null :memory: \
         <"$BUILD/$(basename "$t")" >"$out" 2>&1)
     st=$?
