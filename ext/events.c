@@ -674,7 +674,7 @@ static int evUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite_
                                     "for provisioning events"));
     return SQLITE_ERROR;
   }
-  if (!ev_writable(v)) return SQLITE_READONLY;
+  if (!ev_writable(v)) return SQLITE_ERROR;
   if (argc != EV_NCOLUMN + 2) return SQLITE_ERROR;
   if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
     /* INSERT: POST the event, in Graph's nested shape (or raw as given) */
