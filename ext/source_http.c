@@ -1,0 +1,1749 @@
+/*
+** source_http.c: Microsoft Graph as a source, over libcurl.
+**
+** Usage:
+**   CREATE VIRTUAL TABLE ev USING provisioning_events(
+**       source='https://graph.microsoft.com/v1.0', auth='env:GRAPH_TOKEN');
+**   -- tests and local proxies: plain http on loopback only
+**   CREATE VIRTUAL TABLE ev USING provisioning_events(
+**       source='http://127.0.0.1:8080/v1.0', rate_limit=50, rate_window=1);
+**
+** How it works:
+**   xOpen builds GET {source}{path}?{odata_build(q)}; xNext splits each
+**   response body into records (records.c) and follows the page's whole
+**   @odata.nextLink, lazily, after checking it has the source's origin.
+**   Once the consumer has taken half of a page (and LIMIT still wants more
+**   than this page holds), the next page is requested in the background on
+**   the source's curl multi handle, so network and parsing overlap without
+**   threads. Every transfer runs through that multi handle, whose
+**   connection pool gives keep-alive across pages and statements.
+**
+**   Auth is by reference only: env:NAME, file:PATH, or client credentials
+**   from AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET (token
+**   cached, renewed before expiry and once on a 401). The token is sent
+**   only to the source's origin, never to a nextLink or a redirect
+**   elsewhere, and never appears in an error or a trace line.
+**
+**   Pacing: a process-wide sliding window per (origin, auth reference)
+**   keeps at most rate_limit requests in any rate_window seconds. A slot
+**   counts from the request's start until it completes and then from its
+**   completion time, so the server, which sees the request somewhere in
+**   between, can never count more than rate_limit in its own window.
+**   Retries (429 for every method; 503, 504 and connection errors for GET)
+**   honour Retry-After, else back off exponentially with jitter, within
+**   max_retries and max_wait, and send Retry-Attempt: N.
+**
+**   PROVISIONING_TRACE=1 prints one stderr line per request and outcome.
+*/
+#include "source_http.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "odata.h"
+#include "records.h"
+#include "source.h"
+
+SQLITE_EXTENSION_INIT3
+
+#ifndef PROV_VERSION
+#define PROV_VERSION "dev"
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Global init                                                          */
+
+static pthread_once_t curlOnce = PTHREAD_ONCE_INIT;
+static CURLcode curlInitRc = CURLE_OK;
+
+static void curl_init_once(void) { curlInitRc = curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+int source_http_global_init(void) {
+  pthread_once(&curlOnce, curl_init_once);
+  return curlInitRc == CURLE_OK ? SQLITE_OK : SQLITE_ERROR;
+}
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                        */
+
+static double now_mono(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int trace_on(void) {
+  const char *z = getenv("PROVISIONING_TRACE");
+  return z && z[0] && strcmp(z, "0") != 0;
+}
+
+/* True if z holds a byte that may not go into a URL or a header. */
+static int has_ctl(const char *z) {
+  for (; *z; z++) {
+    unsigned char c = (unsigned char)*z;
+    if (c < 0x20 || c == 0x7f) return 1;
+  }
+  return 0;
+}
+
+/* Append z[0..n) as printable ASCII (others become '?'). */
+static void append_clean(sqlite3_str *s, const char *z, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)z[i];
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    sqlite3_str_appendchar(s, 1, (c >= 0x20 && c < 0x7f) ? (char)c : '?');
+  }
+}
+
+/* The path and query of an absolute URL (what error messages show). */
+static const char *url_path(const char *zUrl) {
+  const char *p = strstr(zUrl, "://");
+  if (!p) return zUrl;
+  p = strchr(p + 3, '/');
+  return p ? p : "/";
+}
+
+static int is_loopback(const char *zHost) {
+  if (sqlite3_stricmp(zHost, "localhost") == 0) return 1;
+  if (strcmp(zHost, "[::1]") == 0 || strcmp(zHost, "::1") == 0) return 1;
+  if (strncmp(zHost, "127.", 4) == 0) {
+    int nDot = 0, nDig = 0;
+    for (const char *p = zHost; *p; p++) {
+      if (*p == '.') {
+        if (nDig == 0) return 0;
+        nDot++;
+        nDig = 0;
+      } else if (*p >= '0' && *p <= '9') {
+        if (++nDig > 3) return 0;
+      } else {
+        return 0;
+      }
+    }
+    return nDot == 3 && nDig > 0;
+  }
+  return 0;
+}
+
+static const char *const azGraphHosts[] = {"graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us",
+                                           "microsoftgraph.chinacloudapi.cn", 0};
+
+static int is_graph_host(const char *zHost) {
+  for (int i = 0; azGraphHosts[i]; i++) {
+    if (sqlite3_stricmp(zHost, azGraphHosts[i]) == 0) return 1;
+  }
+  return 0;
+}
+
+/* Is zHost named in PROVISIONING_ALLOWED_HOSTS (comma-separated)? */
+static int env_allows(const char *zHost) {
+  const char *z = getenv("PROVISIONING_ALLOWED_HOSTS");
+  if (!z) return 0;
+  size_t nHost = strlen(zHost);
+  while (*z) {
+    while (*z == ',' || *z == ' ' || *z == '\t') z++;
+    const char *e = z;
+    while (*e && *e != ',') e++;
+    const char *t = e;
+    while (t > z && (t[-1] == ' ' || t[-1] == '\t')) t--;
+    if ((size_t)(t - z) == nHost && nHost > 0 && sqlite3_strnicmp(z, zHost, (int)nHost) == 0) return 1;
+    z = e;
+  }
+  return 0;
+}
+
+/* Parsed origin of a URL. */
+typedef struct url_origin {
+  char zScheme[16];
+  char zHost[256];
+  long iPort;
+  int bUserinfo;
+} url_origin;
+
+/*
+** Parse zUrl (resolved against zBase when zBase is not NULL) into *o.
+** Returns 0 on success, 1 if the URL cannot be parsed.
+*/
+static int origin_parse(const char *zBase, const char *zUrl, url_origin *o) {
+  CURLU *u = curl_url();
+  char *z = 0;
+  int bad = 1;
+  memset(o, 0, sizeof(*o));
+  if (!u) return 1;
+  if (zBase && curl_url_set(u, CURLUPART_URL, zBase, CURLU_NON_SUPPORT_SCHEME)) goto done;
+  if (curl_url_set(u, CURLUPART_URL, zUrl, CURLU_NON_SUPPORT_SCHEME)) goto done;
+  if (curl_url_get(u, CURLUPART_SCHEME, &z, 0) || strlen(z) >= sizeof(o->zScheme)) goto done;
+  for (int i = 0; z[i]; i++) o->zScheme[i] = (char)((z[i] >= 'A' && z[i] <= 'Z') ? z[i] + 32 : z[i]);
+  curl_free(z);
+  z = 0;
+  if (curl_url_get(u, CURLUPART_HOST, &z, 0) || strlen(z) >= sizeof(o->zHost)) goto done;
+  for (int i = 0; z[i]; i++) o->zHost[i] = (char)((z[i] >= 'A' && z[i] <= 'Z') ? z[i] + 32 : z[i]);
+  curl_free(z);
+  z = 0;
+  if (curl_url_get(u, CURLUPART_PORT, &z, CURLU_DEFAULT_PORT) == CURLUE_OK && z) {
+    o->iPort = strtol(z, 0, 10);
+    curl_free(z);
+    z = 0;
+  } else {
+    o->iPort = strcmp(o->zScheme, "https") == 0 ? 443 : strcmp(o->zScheme, "http") == 0 ? 80 : 0;
+  }
+  if (curl_url_get(u, CURLUPART_USER, &z, 0) == CURLUE_OK) o->bUserinfo = 1;
+  curl_free(z);
+  z = 0;
+  if (curl_url_get(u, CURLUPART_PASSWORD, &z, 0) == CURLUE_OK) o->bUserinfo = 1;
+  curl_free(z);
+  z = 0;
+  bad = 0;
+done:
+  curl_free(z);
+  curl_url_cleanup(u);
+  return bad;
+}
+
+static void origin_text(sqlite3_str *s, const url_origin *o) {
+  append_clean(s, o->zScheme, strlen(o->zScheme));
+  sqlite3_str_appendall(s, "://");
+  append_clean(s, o->zHost, strlen(o->zHost));
+  sqlite3_str_appendf(s, ":%ld", o->iPort);
+}
+
+/* ------------------------------------------------------------------ */
+/* Pacing: a process-wide sliding window per (origin, auth reference)   */
+
+#define PACE_ENTRIES 32
+#define PACE_RING 256
+
+typedef struct pace_entry {
+  char zKey[256];
+  int bUsed;
+  double tLast;
+  double aT[PACE_RING];     /* start time while in flight, then completion time */
+  unsigned aSeq[PACE_RING]; /* 0 = empty slot */
+  unsigned char aFlight[PACE_RING];
+  int iHead;
+  unsigned seqNext;
+} pace_entry;
+
+static pace_entry aPace[PACE_ENTRIES];
+static pthread_mutex_t paceMutex = PTHREAD_MUTEX_INITIALIZER;
+
+static int dbl_cmp(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Find or make the entry for zKey (mutex held). */
+static int pace_entry_for(const char *zKey, double now) {
+  int iFree = -1, iOld = 0;
+  for (int i = 0; i < PACE_ENTRIES; i++) {
+    if (aPace[i].bUsed && strcmp(aPace[i].zKey, zKey) == 0) return i;
+    if (!aPace[i].bUsed && iFree < 0) iFree = i;
+    if (aPace[i].tLast < aPace[iOld].tLast) iOld = i;
+  }
+  int i = iFree >= 0 ? iFree : iOld;
+  memset(&aPace[i], 0, sizeof(aPace[i]));
+  aPace[i].bUsed = 1;
+  aPace[i].tLast = now;
+  snprintf(aPace[i].zKey, sizeof(aPace[i].zKey), "%s", zKey);
+  return i;
+}
+
+/*
+** Take a send slot for key zKey under "nLimit per rWindow seconds".
+** Returns 0 and sets *piEntry / *pSeq when granted, else the seconds to
+** wait before asking again. nLimit <= 0 or rWindow <= 0: no pacing.
+*/
+static double pace_try(const char *zKey, int nLimit, double rWindow, int *piEntry, unsigned *pSeq) {
+  *piEntry = -1;
+  *pSeq = 0;
+  if (nLimit <= 0 || rWindow <= 0) return 0;
+  if (nLimit > PACE_RING) { /* same rate, smaller bursts */
+    rWindow = rWindow * PACE_RING / nLimit;
+    nLimit = PACE_RING;
+  }
+  double aIn[PACE_RING];
+  int nIn = 0;
+  double wait = 0;
+  pthread_mutex_lock(&paceMutex);
+  double now = now_mono();
+  int k = pace_entry_for(zKey, now);
+  pace_entry *e = &aPace[k];
+  e->tLast = now;
+  for (int i = 0; i < PACE_RING; i++) {
+    if (!e->aSeq[i]) continue;
+    double t = e->aFlight[i] ? now : e->aT[i];
+    if (t > now - rWindow) aIn[nIn++] = t;
+  }
+  if (nIn < nLimit) {
+    int i = e->iHead;
+    e->aT[i] = now;
+    e->aFlight[i] = 1;
+    if (++e->seqNext == 0) e->seqNext = 1;
+    e->aSeq[i] = e->seqNext;
+    e->iHead = (i + 1) % PACE_RING;
+    *piEntry = k;
+    *pSeq = e->seqNext;
+  } else {
+    qsort(aIn, (size_t)nIn, sizeof(double), dbl_cmp);
+    wait = aIn[nIn - nLimit] + rWindow - now;
+    if (wait < 0.001) wait = 0.001;
+  }
+  pthread_mutex_unlock(&paceMutex);
+  return wait;
+}
+
+/* The request of slot (iEntry, seq) has completed (or was abandoned). */
+static void pace_done(int iEntry, unsigned seq) {
+  if (iEntry < 0 || iEntry >= PACE_ENTRIES || seq == 0) return;
+  pthread_mutex_lock(&paceMutex);
+  pace_entry *e = &aPace[iEntry];
+  for (int i = 0; i < PACE_RING; i++) {
+    if (e->aSeq[i] == seq && e->aFlight[i]) {
+      e->aFlight[i] = 0;
+      e->aT[i] = now_mono();
+      break;
+    }
+  }
+  pthread_mutex_unlock(&paceMutex);
+}
+
+/* ------------------------------------------------------------------ */
+/* The source                                                           */
+
+#define AUTH_NONE 0
+#define AUTH_ENV 1
+#define AUTH_FILE 2
+#define AUTH_AZURE 3
+
+typedef struct http_source {
+  prov_source base;
+  prov_options o;  /* copy; strings below are owned */
+  char *zSource;
+  char *zAuth;
+  char *zCaFile;
+  char *zRoot;     /* source without trailing '/' */
+  url_origin org;  /* the source's origin */
+  int bLoopback;
+  int eAuth;
+  char *zPaceKey;
+  char *zToken;        /* current bearer token (wiped on free) */
+  double rTokenRenew;  /* monotonic time to renew an azure token */
+  int bTokenStale;     /* env/file: read again before the next request */
+  CURLM *multi;
+  CURL *hIdle;         /* one easy handle kept for reuse */
+} http_source;
+
+static void wipe_free(char *z) {
+  if (z) {
+    memset(z, 0, strlen(z));
+    sqlite3_free(z);
+  }
+}
+
+/* Replace every occurrence of the token and the client secret in z. */
+static char *redact(http_source *s, char *z) {
+  const char *azSecret[2];
+  azSecret[0] = s->zToken;
+  azSecret[1] = s->eAuth == AUTH_AZURE ? getenv("AZURE_CLIENT_SECRET") : 0;
+  for (int k = 0; k < 2 && z; k++) {
+    const char *zS = azSecret[k];
+    if (!zS || strlen(zS) < 4) continue;
+    size_t nS = strlen(zS);
+    char *p;
+    while ((p = strstr(z, zS)) != 0) {
+      char *zNew = sqlite3_mprintf("%.*s[redacted]%s", (int)(p - z), z, p + nS);
+      sqlite3_free(z);
+      z = zNew;
+      if (!z) break;
+    }
+  }
+  return z;
+}
+
+/* ------------------------------------------------------------------ */
+/* One request, with its retries                                        */
+
+typedef struct http_req {
+  http_source *pSrc;
+  const char *zWho;     /* "provisioning_events", for messages */
+  const char *zMethod;  /* static */
+  char *zUrl;
+  const char *zBody;    /* borrowed; never printed */
+  size_t nBody;
+  const char *zCtype;   /* request Content-Type or NULL */
+  const char *zProto;   /* allowed protocols */
+  int bAuth;            /* send the token (source origin only) */
+  int bPace;
+  int bToken;           /* the token endpoint (messages) */
+  CURL *h;
+  struct curl_slist *pHdr;
+  /* response */
+  char *zResp;
+  size_t nResp, nRespAlloc;
+  sqlite3_int64 nMax;
+  int bTooBig, bNoMem;
+  char zRetryAfter[64];
+  char zReqId[128];
+  char zLocation[1024];
+  char zErrBuf[CURL_ERROR_SIZE];
+  /* state */
+  int bRunning, bDone;
+  CURLcode cc;
+  long iStatus;
+  double tStart;
+  int iPaceEntry;
+  unsigned paceSeq;
+  int nRetry;
+  double rWaited;
+  int bRenewed;
+} http_req;
+
+static size_t on_body(char *p, size_t sz, size_t nm, void *pArg) {
+  http_req *r = (http_req *)pArg;
+  size_t n = sz * nm;
+  if ((sqlite3_int64)(r->nResp + n) > r->nMax) {
+    r->bTooBig = 1;
+    return 0;
+  }
+  if (r->nResp + n + 1 > r->nRespAlloc) {
+    size_t nNew = r->nRespAlloc ? r->nRespAlloc * 2 : 65536;
+    while (nNew < r->nResp + n + 1) nNew *= 2;
+    if ((sqlite3_int64)nNew > r->nMax + 1) nNew = (size_t)r->nMax + 1;
+    char *zNew = sqlite3_realloc64(r->zResp, nNew);
+    if (!zNew) {
+      r->bNoMem = 1;
+      return 0;
+    }
+    r->zResp = zNew;
+    r->nRespAlloc = nNew;
+  }
+  memcpy(r->zResp + r->nResp, p, n);
+  r->nResp += n;
+  r->zResp[r->nResp] = 0;
+  return n;
+}
+
+static void hdr_copy(char *zDst, size_t nDst, const char *z, size_t n) {
+  while (n > 0 && (*z == ' ' || *z == '\t')) z++, n--;
+  while (n > 0 && (z[n - 1] == '\r' || z[n - 1] == '\n' || z[n - 1] == ' ' || z[n - 1] == '\t')) n--;
+  if (n >= nDst) n = nDst - 1;
+  memcpy(zDst, z, n);
+  zDst[n] = 0;
+}
+
+static size_t on_header(char *p, size_t sz, size_t nm, void *pArg) {
+  http_req *r = (http_req *)pArg;
+  size_t n = sz * nm;
+  if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) { /* a new response (after 100 Continue) */
+    r->zRetryAfter[0] = r->zReqId[0] = r->zLocation[0] = 0;
+    return n;
+  }
+  const char *c = memchr(p, ':', n);
+  if (!c) return n;
+  int nName = (int)(c - p);
+  const char *v = c + 1;
+  size_t nv = n - (size_t)(v - p);
+  if (nName == 11 && sqlite3_strnicmp(p, "retry-after", 11) == 0) {
+    hdr_copy(r->zRetryAfter, sizeof(r->zRetryAfter), v, nv);
+  } else if (nName == 10 && sqlite3_strnicmp(p, "request-id", 10) == 0) {
+    hdr_copy(r->zReqId, sizeof(r->zReqId), v, nv);
+  } else if (nName == 8 && sqlite3_strnicmp(p, "location", 8) == 0) {
+    hdr_copy(r->zLocation, sizeof(r->zLocation), v, nv);
+  }
+  return n;
+}
+
+static http_req *req_new(http_source *s, const char *zWho, const char *zMethod, const char *zUrl) {
+  http_req *r = sqlite3_malloc64(sizeof(*r));
+  if (!r) return 0;
+  memset(r, 0, sizeof(*r));
+  r->pSrc = s;
+  r->zWho = zWho;
+  r->zMethod = zMethod;
+  r->zUrl = sqlite3_mprintf("%s", zUrl);
+  if (!r->zUrl) {
+    sqlite3_free(r);
+    return 0;
+  }
+  r->nMax = s->o.nMaxResponse > 0 ? s->o.nMaxResponse : (sqlite3_int64)256 * 1024 * 1024;
+  r->zProto = s->bLoopback ? "http,https" : "https";
+  r->bAuth = s->eAuth != AUTH_NONE;
+  r->bPace = 1;
+  r->iPaceEntry = -1;
+  return r;
+}
+
+static void req_release_handle(http_req *r) {
+  http_source *s = r->pSrc;
+  if (r->bRunning) {
+    curl_multi_remove_handle(s->multi, r->h);
+    r->bRunning = 0;
+    pace_done(r->iPaceEntry, r->paceSeq);
+    r->iPaceEntry = -1;
+  }
+  if (r->pHdr) {
+    curl_slist_free_all(r->pHdr); /* holds the Authorization line */
+    r->pHdr = 0;
+  }
+  if (r->h) {
+    if (!s->hIdle) {
+      s->hIdle = r->h;
+    } else {
+      curl_easy_cleanup(r->h);
+    }
+    r->h = 0;
+  }
+}
+
+static void req_free(http_req *r) {
+  if (!r) return;
+  req_release_handle(r);
+  sqlite3_free(r->zUrl);
+  sqlite3_free(r->zResp);
+  sqlite3_free(r);
+}
+
+/* Take the response body out of r (sqlite3_malloc'd, NUL-terminated). */
+static char *req_take_body(http_req *r, size_t *pn) {
+  char *z = r->zResp;
+  *pn = r->nResp;
+  r->zResp = 0;
+  r->nResp = r->nRespAlloc = 0;
+  return z;
+}
+
+/* Collect the transfers that ended; returns how many. */
+static int multi_collect(http_source *s) {
+  CURLMsg *m;
+  int nQ, nDone = 0;
+  while ((m = curl_multi_info_read(s->multi, &nQ)) != 0) {
+    if (m->msg != CURLMSG_DONE) continue;
+    CURL *h = m->easy_handle;
+    CURLcode cc = m->data.result;
+    http_req *r = 0;
+    curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&r);
+    curl_multi_remove_handle(s->multi, h);
+    if (!r) continue;
+    r->cc = cc;
+    r->bRunning = 0;
+    r->bDone = 1;
+    r->iStatus = 0;
+    nDone++;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->iStatus);
+    pace_done(r->iPaceEntry, r->paceSeq);
+    r->iPaceEntry = -1;
+    if (!r->bToken) s->base.stats.nBytes += (sqlite3_int64)r->nResp;
+    if (trace_on()) {
+      int ms2 = (int)((now_mono() - r->tStart) * 1000 + 0.5);
+      if (cc == CURLE_OK) {
+        fprintf(stderr, "provisioning: %s %s -> %ld (%d ms, %llu bytes)\n", r->zMethod, r->zUrl, r->iStatus, ms2,
+                (unsigned long long)r->nResp);
+      } else {
+        fprintf(stderr, "provisioning: %s %s -> %s (%d ms)\n", r->zMethod, r->zUrl,
+                r->bTooBig ? "response too large" : curl_easy_strerror(cc), ms2);
+      }
+    }
+  }
+  return nDone;
+}
+
+/*
+** Run the source's transfers. Unless one ends at once, wait up to ms for
+** activity (with no transfer at all, this sleeps ms).
+*/
+static void multi_drive(http_source *s, int ms) {
+  int nRunning = 0;
+  curl_multi_perform(s->multi, &nRunning);
+  if (multi_collect(s) > 0 || ms <= 0) return;
+  curl_multi_poll(s->multi, 0, 0, ms, 0);
+  curl_multi_perform(s->multi, &nRunning);
+  multi_collect(s);
+}
+
+/* Wait secs seconds, keeping the source's other transfers moving. */
+static void src_sleep(http_source *s, double secs) {
+  double tEnd = now_mono() + secs;
+  for (;;) {
+    double left = tEnd - now_mono();
+    if (left <= 0) break;
+    int ms = (int)(left * 1000) + 1;
+    if (ms > 1000) ms = 1000;
+    multi_drive(s, ms);
+  }
+}
+
+static int auth_token(http_source *s, const char *zWho, char **pzErr);
+
+/*
+** Start one attempt of r if pacing allows. bWait: wait for pacing.
+** Returns SQLITE_OK (started, or *pbLater when pacing said not yet), or an
+** error with *pzErr set.
+*/
+static int req_start(http_req *r, int bWait, int *pbLater, char **pzErr) {
+  http_source *s = r->pSrc;
+  if (pbLater) *pbLater = 0;
+  if (r->bAuth) {
+    int rc = auth_token(s, r->zWho, pzErr);
+    if (rc) return rc;
+    /* defence in depth: the token goes to the source's origin only */
+    url_origin o;
+    if (origin_parse(0, r->zUrl, &o) || o.bUserinfo || strcmp(o.zScheme, s->org.zScheme) ||
+        strcmp(o.zHost, s->org.zHost) || o.iPort != s->org.iPort) {
+      *pzErr = sqlite3_mprintf("%s: refusing to send the token outside the source's origin", r->zWho);
+      return SQLITE_ERROR;
+    }
+  }
+  if (r->bPace) {
+    for (;;) {
+      double w = pace_try(s->zPaceKey, s->o.nRateLimit, s->o.rRateWindow, &r->iPaceEntry, &r->paceSeq);
+      if (w <= 0) break;
+      if (!bWait) {
+        if (pbLater) *pbLater = 1;
+        return SQLITE_OK;
+      }
+      if (trace_on()) {
+        fprintf(stderr, "provisioning: pacing: waiting %.3f s before %s %s (rate_limit %d per %g s)\n", w, r->zMethod,
+                r->zUrl, s->o.nRateLimit, s->o.rRateWindow);
+      }
+      src_sleep(s, w);
+    }
+  }
+  if (r->pHdr) {
+    curl_slist_free_all(r->pHdr);
+    r->pHdr = 0;
+  }
+  CURL *h = r->h; /* a retry reuses its handle */
+  if (!h && s->hIdle) {
+    h = s->hIdle;
+    s->hIdle = 0;
+  }
+  if (h) {
+    curl_easy_reset(h);
+  } else {
+    h = curl_easy_init();
+  }
+  if (!h) goto nomem;
+  r->h = h;
+  struct curl_slist *l = 0, *l2;
+#define ADD_HDR(z)                        \
+  do {                                    \
+    l2 = curl_slist_append(l, (z));       \
+    if (!l2) goto nomem_list;             \
+    l = l2;                               \
+  } while (0)
+  ADD_HDR("Accept: application/json");
+  ADD_HDR("Expect:");
+  if (r->zCtype) {
+    char zCt[128];
+    snprintf(zCt, sizeof(zCt), "Content-Type: %s", r->zCtype);
+    ADD_HDR(zCt);
+  }
+  if (r->nRetry > 0) {
+    char zRa[64];
+    snprintf(zRa, sizeof(zRa), "Retry-Attempt: %d", r->nRetry);
+    ADD_HDR(zRa);
+  }
+  if (r->bAuth && s->zToken) {
+    char *zH = sqlite3_mprintf("Authorization: Bearer %s", s->zToken);
+    if (!zH) goto nomem_list;
+    l2 = curl_slist_append(l, zH);
+    wipe_free(zH);
+    if (!l2) goto nomem_list;
+    l = l2;
+  }
+#undef ADD_HDR
+  r->pHdr = l;
+  r->nResp = 0;
+  if (r->zResp) r->zResp[0] = 0;
+  r->bTooBig = r->bNoMem = 0;
+  r->zRetryAfter[0] = r->zReqId[0] = r->zLocation[0] = r->zErrBuf[0] = 0;
+  r->cc = CURLE_OK;
+  r->iStatus = 0;
+  curl_easy_setopt(h, CURLOPT_URL, r->zUrl);
+  curl_easy_setopt(h, CURLOPT_PRIVATE, (char *)r);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, r->zProto);
+  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, r->zProto);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (s->zCaFile) curl_easy_setopt(h, CURLOPT_CAINFO, s->zCaFile);
+  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, (void *)r);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, (void *)r);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->zErrBuf);
+  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->nMax);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                   (long)((s->o.rConnectTimeout > 0 ? s->o.rConnectTimeout : 10) * 1000));
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)(s->o.rLowSpeedTime >= 1 ? s->o.rLowSpeedTime : 30));
+  curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "provisioning-sqlite/" PROV_VERSION);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, l);
+  if (strcmp(r->zMethod, "GET") != 0) {
+    if (strcmp(r->zMethod, "POST") == 0) {
+      curl_easy_setopt(h, CURLOPT_POST, 1L);
+    } else {
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->zMethod);
+    }
+    if (r->zBody || strcmp(r->zMethod, "DELETE") != 0) {
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->nBody);
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->zBody ? r->zBody : "");
+    }
+  }
+  r->tStart = now_mono();
+  if (curl_multi_add_handle(s->multi, h) != CURLM_OK) {
+    pace_done(r->iPaceEntry, r->paceSeq);
+    r->iPaceEntry = -1;
+    *pzErr = sqlite3_mprintf("%s: cannot start a transfer (libcurl multi)", r->zWho);
+    return SQLITE_ERROR;
+  }
+  r->bRunning = 1;
+  r->bDone = 0;
+  if (!r->bToken) s->base.stats.nRequests++;
+  return SQLITE_OK;
+nomem_list:
+  curl_slist_free_all(l);
+nomem:
+  pace_done(r->iPaceEntry, r->paceSeq);
+  r->iPaceEntry = -1;
+  return SQLITE_NOMEM;
+}
+
+/* Append Graph's (or the token endpoint's) error details from the body. */
+static void append_http_error(sqlite3_str *m, http_req *r) {
+  const char *zCode = 0, *zMsg = 0, *zId = 0;
+  int nCode = 0, nMsg = 0, nId = 0;
+  pj_doc d;
+  memset(&d, 0, sizeof(d));
+  int bJson = 0;
+  if (r->zResp && r->nResp > 0) {
+    size_t end, errOff;
+    const char *zWhy;
+    size_t i0 = pj_skip_ws(r->zResp, r->nResp, 0);
+    if (i0 < r->nResp && r->zResp[i0] == '{' &&
+        pj_value_end(r->zResp, r->nResp, &end, &errOff, &zWhy) == PJ_OK &&
+        pj_parse(&d, r->zResp, r->nResp) == SQLITE_OK && d.nTok > 0 && d.aTok[0].type == JSMN_OBJECT) {
+      bJson = 1;
+      int iErr = pj_find(&d, 0, "error", 5);
+      int i;
+      if (iErr >= 0 && d.aTok[iErr].type == JSMN_OBJECT) {
+        if ((i = pj_find(&d, iErr, "code", 4)) >= 0 && d.aTok[i].type == JSMN_STRING) {
+          zCode = d.z + d.aTok[i].start;
+          nCode = d.aTok[i].end - d.aTok[i].start;
+        }
+        if ((i = pj_find(&d, iErr, "message", 7)) >= 0 && d.aTok[i].type == JSMN_STRING) {
+          zMsg = d.z + d.aTok[i].start;
+          nMsg = d.aTok[i].end - d.aTok[i].start;
+        }
+        int iInner = pj_find(&d, iErr, "innerError", 10);
+        if (iInner < 0) iInner = pj_find(&d, iErr, "innererror", 10);
+        if (iInner >= 0 && (i = pj_find(&d, iInner, "request-id", 10)) >= 0 && d.aTok[i].type == JSMN_STRING) {
+          zId = d.z + d.aTok[i].start;
+          nId = d.aTok[i].end - d.aTok[i].start;
+        }
+      } else if (iErr >= 0 && d.aTok[iErr].type == JSMN_STRING) { /* OAuth: error, error_description */
+        zCode = d.z + d.aTok[iErr].start;
+        nCode = d.aTok[iErr].end - d.aTok[iErr].start;
+        if ((i = pj_find(&d, 0, "error_description", 17)) >= 0 && d.aTok[i].type == JSMN_STRING) {
+          zMsg = d.z + d.aTok[i].start;
+          nMsg = d.aTok[i].end - d.aTok[i].start;
+        }
+      }
+    }
+  }
+  sqlite3_str_appendf(m, "HTTP %ld", r->iStatus);
+  if (zCode && nCode > 0) {
+    sqlite3_str_appendchar(m, 1, ' ');
+    append_clean(m, zCode, nCode > 100 ? 100 : (size_t)nCode);
+  }
+  if (zMsg && nMsg > 0) {
+    sqlite3_str_appendall(m, ": ");
+    append_clean(m, zMsg, nMsg > 500 ? 500 : (size_t)nMsg);
+  } else if (!bJson && r->zResp && r->nResp > 0) {
+    size_t n = r->nResp > 200 ? 200 : r->nResp;
+    sqlite3_str_appendall(m, ": ");
+    append_clean(m, r->zResp, n);
+  }
+  if (zId && nId > 0) {
+    sqlite3_str_appendall(m, " (request-id ");
+    append_clean(m, zId, nId > 100 ? 100 : (size_t)nId);
+    sqlite3_str_appendchar(m, 1, ')');
+  } else if (r->zReqId[0]) {
+    sqlite3_str_appendall(m, " (request-id ");
+    append_clean(m, r->zReqId, strlen(r->zReqId));
+    sqlite3_str_appendchar(m, 1, ')');
+  }
+  pj_doc_free(&d);
+}
+
+/* "on GET /path?query" */
+static void append_where(sqlite3_str *m, http_req *r) {
+  sqlite3_str_appendf(m, " on %s ", r->zMethod);
+  const char *zP = url_path(r->zUrl);
+  append_clean(m, zP, strlen(zP));
+}
+
+/* Retry-After as seconds from now; 0 if absent or unparseable. */
+static int parse_retry_after(const char *z, double *pSec) {
+  if (!z[0]) return 0;
+  int bNum = 1, nDot = 0;
+  for (const char *p = z; *p; p++) {
+    if (*p == '.') nDot++;
+    else if (*p < '0' || *p > '9') bNum = 0;
+  }
+  if (bNum && nDot <= 1 && z[0] != '.') {
+    *pSec = strtod(z, 0);
+    return 1;
+  }
+  time_t t = curl_getdate(z, 0);
+  if (t == (time_t)-1) return 0;
+  double d = difftime(t, time(0));
+  *pSec = d < 0 ? 0 : d;
+  return 1;
+}
+
+static int is_conn_error(CURLcode cc) {
+  switch (cc) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_BAD_CONTENT_ENCODING:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+static const char *perm_hint(const char *zWho) {
+  return strstr(zWho, "flows") ? "IndustryData-OutboundFlow.ReadWrite.All" : "AuditLog.Read.All";
+}
+
+/*
+** Run r to completion, retries included. SQLITE_OK when the answer is 2xx
+** (body in r->zResp), else an error with *pzErr set.
+*/
+static int req_run(http_req *r, char **pzErr) {
+  http_source *s = r->pSrc;
+  int bGet = strcmp(r->zMethod, "GET") == 0;
+  for (;;) {
+    if (!r->bRunning && !r->bDone) {
+      int rc = req_start(r, 1, 0, pzErr);
+      if (rc) return rc;
+    }
+    while (!r->bDone) multi_drive(s, 1000);
+    if (r->bNoMem) return SQLITE_NOMEM;
+    int bRetryable = 0;
+    sqlite3_str *m = sqlite3_str_new(0);
+    sqlite3_str_appendf(m, "%s: ", r->zWho);
+    if (r->cc != CURLE_OK) {
+      if (r->bTooBig || r->cc == CURLE_FILESIZE_EXCEEDED) {
+        sqlite3_str_appendf(m, "response larger than %lld bytes (max_response=)", r->nMax);
+        append_where(m, r);
+        goto fail;
+      }
+      bRetryable = bGet && is_conn_error(r->cc);
+      if (r->cc == CURLE_OPERATION_TIMEDOUT) {
+        sqlite3_str_appendall(m, "time-out: ");
+      } else {
+        sqlite3_str_appendall(m, "connection error: ");
+      }
+      sqlite3_str_appendall(m, curl_easy_strerror(r->cc));
+      if (r->zErrBuf[0]) {
+        sqlite3_str_appendall(m, " (");
+        append_clean(m, r->zErrBuf, strlen(r->zErrBuf));
+        sqlite3_str_appendchar(m, 1, ')');
+      }
+      append_where(m, r);
+      if (r->cc == CURLE_OPERATION_TIMEDOUT) {
+        sqlite3_str_appendf(m, " (connect_timeout=%g s, low_speed_time=%g s)", s->o.rConnectTimeout,
+                            s->o.rLowSpeedTime);
+      }
+    } else if (r->iStatus >= 200 && r->iStatus < 300) {
+      sqlite3_free(sqlite3_str_finish(m));
+      return SQLITE_OK;
+    } else if (r->iStatus >= 300 && r->iStatus < 400) {
+      url_origin o;
+      sqlite3_str_appendf(m, "HTTP %ld redirect", r->iStatus);
+      if (r->zLocation[0] && !origin_parse(r->zUrl, r->zLocation, &o)) {
+        sqlite3_str_appendall(m, " to ");
+        origin_text(m, &o);
+      } else if (r->zLocation[0]) {
+        sqlite3_str_appendall(m, " to an invalid Location");
+      }
+      sqlite3_str_appendall(m, " not followed (redirects are never followed, so the token stays with the source)");
+      append_where(m, r);
+      goto fail;
+    } else {
+      if (r->iStatus == 401 && s->eAuth == AUTH_AZURE && r->bAuth && !r->bRenewed) {
+        /* the token may have been revoked or expired early: renew once */
+        sqlite3_free(sqlite3_str_finish(m));
+        r->bRenewed = 1;
+        wipe_free(s->zToken);
+        s->zToken = 0;
+        r->bDone = 0;
+        if (trace_on()) fprintf(stderr, "provisioning: HTTP 401: renewing the token and retrying once\n");
+        continue;
+      }
+      append_http_error(m, r);
+      append_where(m, r);
+      if ((r->iStatus == 401 || r->iStatus == 403) && !r->bToken) {
+        sqlite3_str_appendf(m, "; check the token and that the app has %s", perm_hint(r->zWho));
+      }
+      bRetryable = r->iStatus == 429 || (bGet && (r->iStatus == 503 || r->iStatus == 504));
+    }
+    if (!bRetryable) goto fail;
+    if (r->nRetry >= s->o.nMaxRetries) {
+      sqlite3_str_appendf(m, " (gave up after %d %s)", r->nRetry, r->nRetry == 1 ? "retry" : "retries");
+      goto fail;
+    }
+    double left = s->o.rMaxWait - r->rWaited;
+    double w;
+    if (parse_retry_after(r->zRetryAfter, &w)) {
+      if (w > left) {
+        sqlite3_str_appendf(m, " (the server asked to retry after %g s, more than the %g s left of max_wait=%g: "
+                            "not retrying)", w, left < 0 ? 0 : left, s->o.rMaxWait);
+        goto fail;
+      }
+    } else {
+      unsigned u = 0;
+      sqlite3_randomness(sizeof(u), &u);
+      w = s->o.rRetryBase;
+      for (int i = 0; i < r->nRetry && w < 3600; i++) w *= 2;
+      w *= 1.0 + 0.25 * (double)(u % 10001) / 10000.0; /* jitter */
+      if (w > 60 && s->o.rRetryBase <= 60) w = 60;
+      if (w > left) w = left;
+      if (w <= 0 && s->o.rMaxWait > 0 && left <= 0) {
+        sqlite3_str_appendf(m, " (gave up: max_wait=%g s of retry waits used)", s->o.rMaxWait);
+        goto fail;
+      }
+      if (w < 0) w = 0;
+    }
+    r->nRetry++;
+    r->rWaited += w;
+    if (trace_on()) {
+      char *zWhat = sqlite3_str_finish(m);
+      m = 0;
+      zWhat = redact(s, zWhat);
+      fprintf(stderr, "provisioning: retry %d of %d in %.3f s: %s\n", r->nRetry, s->o.nMaxRetries, w,
+              zWhat ? zWhat : "");
+      sqlite3_free(zWhat);
+    } else {
+      sqlite3_free(sqlite3_str_finish(m));
+    }
+    if (w > 0) src_sleep(s, w);
+    r->bDone = 0;
+    continue;
+  fail: {
+    char *z = sqlite3_str_finish(m);
+    z = redact(s, z);
+    if (!z) return SQLITE_NOMEM;
+    if (trace_on()) fprintf(stderr, "provisioning: error: %s\n", z);
+    *pzErr = z;
+    return SQLITE_ERROR;
+  }
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Auth                                                                 */
+
+/* Trim, strip a "Bearer " prefix, check header safety. */
+static int token_set(http_source *s, const char *zWho, const char *z, size_t n, const char *zFrom,
+                     char **pzErr) {
+  while (n > 0 && (*z == ' ' || *z == '\t' || *z == '\r' || *z == '\n')) z++, n--;
+  while (n > 0 && (z[n - 1] == ' ' || z[n - 1] == '\t' || z[n - 1] == '\r' || z[n - 1] == '\n')) n--;
+  if (n > 7 && sqlite3_strnicmp(z, "Bearer ", 7) == 0) z += 7, n -= 7;
+  if (n == 0) {
+    *pzErr = sqlite3_mprintf("%s: %s is empty: put a bearer token there (e.g. from az account get-access-token "
+                             "--resource-type ms-graph --query accessToken -o tsv)",
+                             zWho, zFrom);
+    return SQLITE_ERROR;
+  }
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)z[i];
+    if (c <= 0x20 || c >= 0x7f) {
+      *pzErr = sqlite3_mprintf("%s: the token in %s holds a character not allowed in an HTTP header (space, "
+                               "control or non-ASCII)",
+                               zWho, zFrom);
+      return SQLITE_ERROR;
+    }
+  }
+  char *zTok = sqlite3_malloc64(n + 1);
+  if (!zTok) return SQLITE_NOMEM;
+  memcpy(zTok, z, n);
+  zTok[n] = 0;
+  wipe_free(s->zToken);
+  s->zToken = zTok;
+  return SQLITE_OK;
+}
+
+static int read_token_file(http_source *s, const char *zWho, char **pzErr) {
+  const char *zPath = s->zAuth + 5;
+  FILE *f = fopen(zPath, "rb");
+  char *zMsg;
+  if (!f) {
+    zMsg = sqlite3_mprintf("%s: auth='file:%s': cannot open the token file", zWho, zPath);
+    goto err;
+  }
+  char aBuf[65537];
+  size_t n = fread(aBuf, 1, sizeof(aBuf), f);
+  int bErr = ferror(f);
+  fclose(f);
+  if (bErr) {
+    zMsg = sqlite3_mprintf("%s: auth='file:%s': cannot read the token file", zWho, zPath);
+    goto err;
+  }
+  if (n == sizeof(aBuf)) {
+    memset(aBuf, 0, sizeof(aBuf));
+    zMsg = sqlite3_mprintf("%s: auth='file:%s': the token file is larger than 64 KiB", zWho, zPath);
+    goto err;
+  }
+  char *zFrom = sqlite3_mprintf("the token file %s", zPath);
+  if (!zFrom) return SQLITE_NOMEM;
+  int rc = token_set(s, zWho, aBuf, n, zFrom, pzErr);
+  memset(aBuf, 0, n);
+  sqlite3_free(zFrom);
+  return rc;
+err:
+  if (!zMsg) return SQLITE_NOMEM;
+  *pzErr = zMsg;
+  return SQLITE_ERROR;
+}
+
+/* The authority (login host) for client credentials, without trailing '/'. */
+static char *authority_url(http_source *s, const char *zWho, const char **pzProto, char **pzErr) {
+  const char *z = getenv("PROVISIONING_AUTHORITY_HOST");
+  if (!z || !z[0]) {
+    if (sqlite3_stricmp(s->org.zHost, "graph.microsoft.us") == 0 ||
+        sqlite3_stricmp(s->org.zHost, "dod-graph.microsoft.us") == 0) {
+      z = "https://login.microsoftonline.us";
+    } else if (sqlite3_stricmp(s->org.zHost, "microsoftgraph.chinacloudapi.cn") == 0) {
+      z = "https://login.chinacloudapi.cn";
+    } else {
+      z = "https://login.microsoftonline.com";
+    }
+  }
+  url_origin o;
+  if (has_ctl(z) || origin_parse(0, z, &o) || o.bUserinfo ||
+      !(strcmp(o.zScheme, "https") == 0 || (strcmp(o.zScheme, "http") == 0 && is_loopback(o.zHost)))) {
+    *pzErr = sqlite3_mprintf("%s: PROVISIONING_AUTHORITY_HOST must be an https:// URL (http:// only on loopback), "
+                             "without user info",
+                             zWho);
+    return 0;
+  }
+  *pzProto = strcmp(o.zScheme, "http") == 0 ? "http,https" : "https";
+  size_t n = strlen(z);
+  while (n > 0 && z[n - 1] == '/') n--;
+  char *zOut = sqlite3_mprintf("%.*s", (int)n, z);
+  if (!zOut) *pzErr = 0;
+  return zOut;
+}
+
+static int azure_token(http_source *s, const char *zWho, char **pzErr) {
+  if (s->zToken && now_mono() < s->rTokenRenew) return SQLITE_OK;
+  const char *zTenant = getenv("AZURE_TENANT_ID");
+  const char *zClient = getenv("AZURE_CLIENT_ID");
+  const char *zSecret = getenv("AZURE_CLIENT_SECRET");
+  if (!zTenant || !zTenant[0] || !zClient || !zClient[0] || !zSecret || !zSecret[0]) {
+    *pzErr = sqlite3_mprintf("%s: auth='azure' needs the environment variables AZURE_TENANT_ID, AZURE_CLIENT_ID "
+                             "and AZURE_CLIENT_SECRET (missing: %s%s%s)",
+                             zWho, (!zTenant || !zTenant[0]) ? "AZURE_TENANT_ID " : "",
+                             (!zClient || !zClient[0]) ? "AZURE_CLIENT_ID " : "",
+                             (!zSecret || !zSecret[0]) ? "AZURE_CLIENT_SECRET" : "");
+    return SQLITE_ERROR;
+  }
+  for (const char *p = zTenant; *p; p++) {
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+          *p == '.' || *p == '_')) {
+      *pzErr = sqlite3_mprintf("%s: AZURE_TENANT_ID must be a tenant id or domain name (letters, digits, '-', '.')",
+                               zWho);
+      return SQLITE_ERROR;
+    }
+  }
+  if (has_ctl(zClient) || has_ctl(zSecret)) {
+    *pzErr = sqlite3_mprintf("%s: AZURE_CLIENT_ID or AZURE_CLIENT_SECRET holds a control character", zWho);
+    return SQLITE_ERROR;
+  }
+  const char *zProto = "https";
+  char *zAuthority = authority_url(s, zWho, &zProto, pzErr);
+  if (!zAuthority) return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  const char *zScopeHost = is_graph_host(s->org.zHost) ? s->org.zHost : "graph.microsoft.com";
+  char *zScope = sqlite3_mprintf("https://%s/.default", zScopeHost);
+  char *zUrl = sqlite3_mprintf("%s/%s/oauth2/v2.0/token", zAuthority, zTenant);
+  sqlite3_free(zAuthority);
+  CURL *hEsc = curl_easy_init();
+  char *eClient = 0, *eSecret = 0, *eScope = 0, *zBody = 0;
+  http_req *r = 0;
+  int rc = SQLITE_NOMEM;
+  if (!zScope || !zUrl || !hEsc) goto done;
+  eClient = curl_easy_escape(hEsc, zClient, 0);
+  eSecret = curl_easy_escape(hEsc, zSecret, 0);
+  eScope = curl_easy_escape(hEsc, zScope, 0);
+  if (!eClient || !eSecret || !eScope) goto done;
+  zBody = sqlite3_mprintf("grant_type=client_credentials&client_id=%s&client_secret=%s&scope=%s", eClient, eSecret,
+                          eScope);
+  if (!zBody) goto done;
+  r = req_new(s, zWho, "POST", zUrl);
+  if (!r) goto done;
+  r->bAuth = 0;
+  r->bPace = 0;
+  r->bToken = 1;
+  r->zProto = zProto;
+  r->zBody = zBody;
+  r->nBody = strlen(zBody);
+  r->zCtype = "application/x-www-form-urlencoded";
+  r->nMax = 1024 * 1024;
+  char *zErr = 0;
+  rc = req_run(r, &zErr);
+  if (rc) {
+    if (zErr) {
+      *pzErr = sqlite3_mprintf("%s (client credentials from AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)",
+                               zErr);
+      sqlite3_free(zErr);
+      if (!*pzErr) rc = SQLITE_NOMEM;
+    }
+    goto done;
+  }
+  /* {"token_type":"Bearer","expires_in":3599,"access_token":"..."} */
+  pj_doc d;
+  memset(&d, 0, sizeof(d));
+  size_t end, errOff;
+  const char *zWhy;
+  int iTok = -1, iExp = -1;
+  rc = SQLITE_ERROR;
+  if (r->zResp && pj_value_end(r->zResp, r->nResp, &end, &errOff, &zWhy) == PJ_OK &&
+      pj_parse(&d, r->zResp, r->nResp) == SQLITE_OK && d.nTok > 0 && d.aTok[0].type == JSMN_OBJECT) {
+    iTok = pj_find(&d, 0, "access_token", 12);
+    iExp = pj_find(&d, 0, "expires_in", 10);
+  }
+  if (iTok >= 0 && d.aTok[iTok].type == JSMN_STRING) {
+    rc = token_set(s, zWho, d.z + d.aTok[iTok].start, (size_t)(d.aTok[iTok].end - d.aTok[iTok].start),
+                   "the token endpoint's answer", pzErr);
+    if (rc == SQLITE_OK) {
+      double rExp = 3600;
+      if (iExp >= 0) {
+        char zNum[32];
+        int n = d.aTok[iExp].end - d.aTok[iExp].start;
+        if (n > 0 && n < (int)sizeof(zNum)) {
+          memcpy(zNum, d.z + d.aTok[iExp].start, (size_t)n);
+          zNum[n] = 0;
+          double v = strtod(zNum, 0);
+          if (v > 0) rExp = v;
+        }
+      }
+      double margin = rExp * 0.1 < 300 ? rExp * 0.1 : 300;
+      s->rTokenRenew = now_mono() + rExp - margin;
+    }
+  } else {
+    *pzErr = sqlite3_mprintf("%s: the token endpoint answered without an access_token", zWho);
+  }
+  pj_doc_free(&d);
+  if (r->zResp) memset(r->zResp, 0, r->nResp);
+done:
+  if (zBody) {
+    memset(zBody, 0, strlen(zBody));
+    sqlite3_free(zBody);
+  }
+  if (eSecret) {
+    memset(eSecret, 0, strlen(eSecret));
+    curl_free(eSecret);
+  }
+  curl_free(eClient);
+  curl_free(eScope);
+  if (hEsc) curl_easy_cleanup(hEsc);
+  req_free(r);
+  sqlite3_free(zScope);
+  sqlite3_free(zUrl);
+  return rc;
+}
+
+/* Make sure s->zToken holds the token to send (or none for AUTH_NONE). */
+static int auth_token(http_source *s, const char *zWho, char **pzErr) {
+  switch (s->eAuth) {
+    case AUTH_ENV: {
+      if (s->zToken && !s->bTokenStale) return SQLITE_OK;
+      const char *zName = s->zAuth + 4;
+      const char *z = getenv(zName);
+      if (!z || !z[0]) {
+        *pzErr = sqlite3_mprintf("%s: auth='env:%s': the environment variable %s is not set or empty (put a "
+                                 "bearer token in it)",
+                                 zWho, zName, zName);
+        return SQLITE_ERROR;
+      }
+      char *zFrom = sqlite3_mprintf("the environment variable %s", zName);
+      if (!zFrom) return SQLITE_NOMEM;
+      int rc = token_set(s, zWho, z, strlen(z), zFrom, pzErr);
+      sqlite3_free(zFrom);
+      if (rc == SQLITE_OK) s->bTokenStale = 0;
+      return rc;
+    }
+    case AUTH_FILE: {
+      if (s->zToken && !s->bTokenStale) return SQLITE_OK;
+      int rc = read_token_file(s, zWho, pzErr);
+      if (rc == SQLITE_OK) s->bTokenStale = 0;
+      return rc;
+    }
+    case AUTH_AZURE:
+      return azure_token(s, zWho, pzErr);
+    default:
+      return SQLITE_OK;
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Streams                                                              */
+
+typedef struct http_stream {
+  http_source *pSrc;
+  const char *zWho;
+  sqlite3_int64 nTop;
+  int bEof;
+  int rcFail;           /* a failed stream keeps failing */
+  char *zUrl;           /* current page's URL */
+  int iPage;
+  char *zBody;          /* current page */
+  size_t nBody;
+  rec_splitter *sp;
+  sqlite3_int64 nPageRec;   /* records in the current page (-1 unknown) */
+  sqlite3_int64 nPageTaken; /* of them, yielded */
+  sqlite3_int64 nYieldedBefore, nYielded;
+  char *zPeekLink;      /* nextLink found by the page scan */
+  int bPreTried;        /* prefetch considered for this page */
+  http_req *pPre;       /* the next page, requested ahead */
+  unsigned nTick;
+} http_stream;
+
+static size_t scan_str(const char *z, size_t n, size_t i) {
+  for (i++; i < n; i++) {
+    if (z[i] == '\\') i++;
+    else if (z[i] == '"') return i + 1;
+  }
+  return n;
+}
+
+/* Skip the value at z[i]; when pnElem is set and it is an array, count elements. */
+static size_t scan_value(const char *z, size_t n, size_t i, sqlite3_int64 *pnElem) {
+  if (i >= n) return n;
+  if (z[i] == '"') return scan_str(z, n, i);
+  if (z[i] != '{' && z[i] != '[') {
+    while (i < n && !strchr(",}] \t\r\n", z[i])) i++;
+    return i;
+  }
+  if (pnElem) {
+    size_t j = pj_skip_ws(z, n, i + 1);
+    *pnElem = (z[i] == '[' && j < n && z[j] != ']') ? 1 : 0;
+  }
+  int depth = 0;
+  int bArr = z[i] == '[';
+  while (i < n) {
+    char c = z[i];
+    if (c == '"') {
+      i = scan_str(z, n, i);
+      continue;
+    }
+    if (c == '{' || c == '[') {
+      depth++;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) return i + 1;
+    } else if (c == ',' && depth == 1 && bArr && pnElem) {
+      (*pnElem)++;
+    }
+    i++;
+  }
+  return n;
+}
+
+/*
+** A light pass over a page (no validation; the splitter validates):
+** the number of records in "value" and the @odata.nextLink, wherever it
+** sits in the page. Used only to decide and aim the prefetch.
+*/
+static void page_scan(http_stream *st) {
+  const char *z = st->zBody;
+  size_t n = st->nBody;
+  st->nPageRec = -1;
+  size_t i = pj_skip_ws(z, n, 0);
+  if (i >= n || z[i] != '{') return;
+  i++;
+  sqlite3_int64 nRec = -1;
+  for (;;) {
+    i = pj_skip_ws(z, n, i);
+    if (i >= n) return;
+    if (z[i] == '}') break;
+    if (z[i] == ',') {
+      i++;
+      continue;
+    }
+    if (z[i] != '"') return;
+    size_t k0 = i + 1, k1 = scan_str(z, n, i);
+    if (k1 >= n) return;
+    size_t nKey = k1 - 1 - k0;
+    i = pj_skip_ws(z, n, k1);
+    if (i >= n || z[i] != ':') return;
+    i = pj_skip_ws(z, n, i + 1);
+    if (i >= n) return;
+    if (nKey == 5 && memcmp(z + k0, "value", 5) == 0 && z[i] == '[') {
+      i = scan_value(z, n, i, &nRec);
+    } else if (nKey == 15 && memcmp(z + k0, "@odata.nextLink", 15) == 0 && z[i] == '"') {
+      size_t e = scan_str(z, n, i);
+      if (e >= n || e < i + 2) return;
+      size_t nRaw = e - i - 2;
+      char *zL = sqlite3_malloc64(nRaw + 1);
+      if (!zL) return;
+      int nOut = pj_unescape(z + i + 1, nRaw, zL, 0);
+      if (nOut < 0) {
+        sqlite3_free(zL);
+        return;
+      }
+      zL[nOut] = 0;
+      sqlite3_free(st->zPeekLink);
+      st->zPeekLink = zL;
+      i = e;
+    } else {
+      i = scan_value(z, n, i, 0);
+    }
+  }
+  st->nPageRec = nRec;
+}
+
+/* Check a nextLink before anything is sent there. */
+static int link_check(http_stream *st, const char *zLink, char **pzErr) {
+  http_source *s = st->pSrc;
+  url_origin o;
+  sqlite3_str *m;
+  const char *zWhy = 0;
+  if (has_ctl(zLink) || strchr(zLink, ' ')) {
+    zWhy = "holding a control character or space";
+  } else if (origin_parse(0, zLink, &o)) {
+    zWhy = "that is not a valid absolute URL";
+  } else if (o.bUserinfo) {
+    zWhy = "with user info";
+  } else if (strcmp(o.zScheme, s->org.zScheme) || strcmp(o.zHost, s->org.zHost) || o.iPort != s->org.iPort) {
+    zWhy = "";
+  }
+  if (!zWhy) return SQLITE_OK;
+  if (!pzErr) return SQLITE_ERROR;
+  m = sqlite3_str_new(0);
+  sqlite3_str_appendf(m, "%s: refusing the @odata.nextLink of page %d ", st->zWho, st->iPage);
+  if (zWhy[0]) {
+    sqlite3_str_appendall(m, zWhy);
+  } else {
+    sqlite3_str_appendall(m, "to another origin, ");
+    origin_text(m, &o);
+    sqlite3_str_appendall(m, " (the source is ");
+    origin_text(m, &s->org);
+    sqlite3_str_appendall(m, "; the token is sent only to the source's origin)");
+  }
+  *pzErr = sqlite3_str_finish(m);
+  return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
+/* Drop the prefetch (its transfer is aborted). */
+static void stream_drop_prefetch(http_stream *st) {
+  if (st->pPre) {
+    if (trace_on() && st->pPre->bRunning) {
+      fprintf(stderr, "provisioning: %s %s aborted (prefetch not needed)\n", st->pPre->zMethod, st->pPre->zUrl);
+    }
+    req_free(st->pPre);
+    st->pPre = 0;
+  }
+}
+
+/* Consider requesting the next page now. */
+static void stream_prefetch(http_stream *st) {
+  http_source *s = st->pSrc;
+  if (st->pPre) {
+    if (!st->pPre->bRunning && !st->pPre->bDone) { /* waiting for pacing */
+      int bLater = 0;
+      char *zErr = 0;
+      if (req_start(st->pPre, 0, &bLater, &zErr)) {
+        sqlite3_free(zErr);
+        stream_drop_prefetch(st);
+        st->bPreTried = 1;
+      }
+    } else if (st->pPre->bRunning && (++st->nTick & 31) == 0) {
+      multi_drive(s, 0);
+    }
+    return;
+  }
+  if (st->bPreTried) return;
+  if (st->nPageRec <= 0 || !st->zPeekLink) return;
+  if (st->nPageTaken * 2 < st->nPageRec) return;
+  st->bPreTried = 1;
+  if (st->nTop > 0 && st->nYieldedBefore + st->nPageRec >= st->nTop) return;
+  if (link_check(st, st->zPeekLink, 0) || strcmp(st->zPeekLink, st->zUrl) == 0) return;
+  http_req *r = req_new(s, st->zWho, "GET", st->zPeekLink);
+  if (!r) return;
+  int bLater = 0;
+  char *zErr = 0;
+  if (req_start(r, 0, &bLater, &zErr)) {
+    sqlite3_free(zErr);
+    req_free(r);
+    return;
+  }
+  st->pPre = r;
+  if (r->bRunning) multi_drive(s, 0); /* send it now */
+}
+
+/* Fetch zUrl (or take the prefetched answer) and open its splitter. */
+static int stream_fetch(http_stream *st, char **pzErr) {
+  http_source *s = st->pSrc;
+  http_req *r = st->pPre;
+  st->pPre = 0;
+  if (r && strcmp(r->zUrl, st->zUrl) != 0) {
+    req_free(r);
+    r = 0;
+  }
+  if (!r) r = req_new(s, st->zWho, "GET", st->zUrl);
+  if (!r) return SQLITE_NOMEM;
+  int rc = req_run(r, pzErr);
+  if (rc) {
+    req_free(r);
+    return rc;
+  }
+  sqlite3_free(st->zBody);
+  st->zBody = req_take_body(r, &st->nBody);
+  req_free(r);
+  if (!st->zBody) {
+    st->zBody = sqlite3_malloc64(1);
+    if (!st->zBody) return SQLITE_NOMEM;
+    st->zBody[0] = 0;
+    st->nBody = 0;
+  }
+  st->iPage++;
+  st->nPageTaken = 0;
+  st->nYieldedBefore = st->nYielded;
+  st->bPreTried = 0;
+  sqlite3_free(st->zPeekLink);
+  st->zPeekLink = 0;
+  page_scan(st);
+  char *zName = sqlite3_mprintf("page %d of GET %s", st->iPage, url_path(st->zUrl));
+  if (!zName) return SQLITE_NOMEM;
+  rc = rec_open(&st->sp, zName, 0, 0, st->zBody, st->nBody);
+  sqlite3_free(zName);
+  return rc;
+}
+
+static int hs_next(prov_stream *pStream, const char **pz, size_t *pn, char **pzErr) {
+  http_stream *st = (http_stream *)pStream;
+  http_source *s = st->pSrc;
+  if (st->rcFail) {
+    *pzErr = sqlite3_mprintf("%s: the scan already failed", st->zWho);
+    return st->rcFail;
+  }
+  int rc;
+  for (;;) {
+    if (st->bEof) return SQLITE_DONE;
+    if (st->sp) {
+      sqlite3_int64 iOff;
+      rc = rec_next(st->sp, pz, pn, &iOff, pzErr);
+      if (rc == SQLITE_ROW) {
+        st->nPageTaken++;
+        st->nYielded++;
+        s->base.stats.nScanned++;
+        stream_prefetch(st);
+        return SQLITE_ROW;
+      }
+      if (rc != SQLITE_DONE) goto fail;
+      const char *zLink = rec_next_link(st->sp);
+      char *zNext = zLink ? sqlite3_mprintf("%s", zLink) : 0;
+      if (zLink && !zNext) {
+        rc = SQLITE_NOMEM;
+        goto fail;
+      }
+      rec_close(st->sp);
+      st->sp = 0;
+      sqlite3_free(st->zBody);
+      st->zBody = 0;
+      if (!zNext) {
+        stream_drop_prefetch(st);
+        st->bEof = 1;
+        return SQLITE_DONE;
+      }
+      rc = link_check(st, zNext, pzErr);
+      if (rc == SQLITE_OK && strcmp(zNext, st->zUrl) == 0) {
+        *pzErr = sqlite3_mprintf("%s: page %d links to itself (@odata.nextLink loop)", st->zWho, st->iPage);
+        rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+      }
+      if (rc) {
+        sqlite3_free(zNext);
+        goto fail;
+      }
+      sqlite3_free(st->zUrl);
+      st->zUrl = zNext;
+    }
+    rc = stream_fetch(st, pzErr);
+    if (rc) goto fail;
+  }
+fail:
+  stream_drop_prefetch(st);
+  st->rcFail = rc == SQLITE_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+  if (rc != SQLITE_NOMEM && !*pzErr) *pzErr = sqlite3_mprintf("%s: %s", st->zWho, sqlite3_errstr(rc));
+  return st->rcFail;
+}
+
+static void hs_close(prov_stream *pStream) {
+  http_stream *st = (http_stream *)pStream;
+  if (!st) return;
+  stream_drop_prefetch(st);
+  rec_close(st->sp);
+  sqlite3_free(st->zBody);
+  sqlite3_free(st->zUrl);
+  sqlite3_free(st->zPeekLink);
+  sqlite3_free(st);
+}
+
+static const char *who_for(const char *zPath) {
+  return (zPath && strstr(zPath, "industryData")) ? "provisioning_flows" : "provisioning_events";
+}
+
+static int path_check(const char *zWho, const char *zPath, char **pzErr) {
+  if (!zPath || zPath[0] != '/' || has_ctl(zPath) || strchr(zPath, ' ') || strchr(zPath, '#')) {
+    *pzErr = sqlite3_mprintf("%s: invalid Graph path (it must start with '/' and hold no space, '#' or control "
+                             "character)",
+                             zWho);
+    return SQLITE_ERROR;
+  }
+  return SQLITE_OK;
+}
+
+static int hs_open(prov_source *pSrc, const char *zPath, const pq_query *q, prov_stream **ppStream,
+                   char **pzErr) {
+  http_source *s = (http_source *)pSrc;
+  const char *zWho = who_for(zPath);
+  *ppStream = 0;
+  if (path_check(zWho, zPath, pzErr)) return SQLITE_ERROR;
+  http_stream *st = sqlite3_malloc64(sizeof(*st));
+  if (!st) return SQLITE_NOMEM;
+  memset(st, 0, sizeof(*st));
+  st->pSrc = s;
+  st->zWho = zWho;
+  st->nTop = q->nTop;
+  st->nPageRec = -1;
+  if (q->bNever) {
+    st->bEof = 1;
+    *ppStream = (prov_stream *)st;
+    return SQLITE_OK;
+  }
+  char *zQs = odata_build(q, 1, s->o.nPageSize, s->o.nPageMax, s->o.bSelect);
+  if (!zQs) goto nomem;
+  int bQ = strchr(s->zRoot, '?') || strchr(zPath, '?');
+  st->zUrl = sqlite3_mprintf("%s%s%s%s", s->zRoot, zPath, zQs[0] ? (bQ ? "&" : "?") : "", zQs);
+  sqlite3_free(zQs);
+  if (!st->zUrl) goto nomem;
+  if (has_ctl(st->zUrl)) {
+    *pzErr = sqlite3_mprintf("%s: the request URL would hold a control character", zWho);
+    hs_close((prov_stream *)st);
+    return SQLITE_ERROR;
+  }
+  /* env/file tokens are read again for each statement (they may be rotated) */
+  s->bTokenStale = 1;
+  int rc = auth_token(s, zWho, pzErr);
+  if (rc) {
+    hs_close((prov_stream *)st);
+    return rc;
+  }
+  *ppStream = (prov_stream *)st;
+  return SQLITE_OK;
+nomem:
+  hs_close((prov_stream *)st);
+  return SQLITE_NOMEM;
+}
+
+static int hs_write(prov_source *pSrc, const char *zMethod, const char *zPath, const char *zBody, int *piStatus,
+                    char **pzResp, char **pzErr) {
+  http_source *s = (http_source *)pSrc;
+  const char *zWho = who_for(zPath);
+  static const char *const azMethod[] = {"POST", "PATCH", "DELETE", "PUT", "GET", 0};
+  const char *zM = 0;
+  *piStatus = 0;
+  *pzResp = 0;
+  for (int i = 0; azMethod[i]; i++) {
+    if (zMethod && strcmp(zMethod, azMethod[i]) == 0) zM = azMethod[i];
+  }
+  if (!zM) {
+    *pzErr = sqlite3_mprintf("%s: unsupported HTTP method", zWho);
+    return SQLITE_ERROR;
+  }
+  if (path_check(zWho, zPath, pzErr)) return SQLITE_ERROR;
+  char *zUrl = sqlite3_mprintf("%s%s", s->zRoot, zPath);
+  if (!zUrl) return SQLITE_NOMEM;
+  s->bTokenStale = 1;
+  http_req *r = req_new(s, zWho, zM, zUrl);
+  sqlite3_free(zUrl);
+  if (!r) return SQLITE_NOMEM;
+  if (zBody) {
+    r->zBody = zBody;
+    r->nBody = strlen(zBody);
+    r->zCtype = "application/json";
+  }
+  int rc = req_run(r, pzErr);
+  if (rc == SQLITE_OK) {
+    size_t n;
+    *piStatus = (int)r->iStatus;
+    char *z = req_take_body(r, &n);
+    if (z && n == 0) {
+      sqlite3_free(z);
+      z = 0;
+    }
+    *pzResp = z;
+  }
+  req_free(r);
+  return rc;
+}
+
+static void hs_destroy(prov_source *pSrc) {
+  http_source *s = (http_source *)pSrc;
+  if (!s) return;
+  if (s->hIdle) curl_easy_cleanup(s->hIdle);
+  if (s->multi) curl_multi_cleanup(s->multi);
+  wipe_free(s->zToken);
+  sqlite3_free(s->zSource);
+  sqlite3_free(s->zAuth);
+  sqlite3_free(s->zCaFile);
+  sqlite3_free(s->zRoot);
+  sqlite3_free(s->zPaceKey);
+  sqlite3_free(s);
+}
+
+static char *dup_or_null(const char *z, int *pbOom) {
+  if (!z) return 0;
+  char *zOut = sqlite3_mprintf("%s", z);
+  if (!zOut) *pbOom = 1;
+  return zOut;
+}
+
+static int env_set(const char *zName) {
+  const char *z = getenv(zName);
+  return z && z[0];
+}
+
+int source_http_open(const prov_options *opts, prov_source **pp, char **pzErr) {
+  const char *zWho = "provisioning";
+  *pp = 0;
+  if (source_http_global_init() != SQLITE_OK) {
+    *pzErr = sqlite3_mprintf("%s: libcurl could not be initialised", zWho);
+    return SQLITE_ERROR;
+  }
+  http_source *s = sqlite3_malloc64(sizeof(*s));
+  if (!s) return SQLITE_NOMEM;
+  memset(s, 0, sizeof(*s));
+  s->o = *opts;
+  int bOom = 0;
+  s->zSource = dup_or_null(opts->zSource, &bOom);
+  s->zAuth = dup_or_null(opts->zAuth, &bOom);
+  s->zCaFile = dup_or_null(opts->zCaFile, &bOom);
+  if (bOom) goto nomem;
+  s->o.zSource = s->zSource;
+  s->o.zAuth = s->zAuth;
+  s->o.zCaFile = s->zCaFile;
+  s->o.zCollection = 0;
+  s->o.zCache = 0;
+  if (s->o.nMaxResponse <= 0) s->o.nMaxResponse = (sqlite3_int64)256 * 1024 * 1024;
+  if (s->o.nMaxRetries < 0) s->o.nMaxRetries = 0;
+
+  const char *zSrc = s->zSource;
+  if (!zSrc || has_ctl(zSrc) || strchr(zSrc, ' ')) {
+    *pzErr = sqlite3_mprintf("%s: source= must be a URL without spaces or control characters", zWho);
+    goto error;
+  }
+  if (origin_parse(0, zSrc, &s->org)) {
+    *pzErr = sqlite3_mprintf("%s: source= is not a valid URL (e.g. https://graph.microsoft.com/v1.0)", zWho);
+    goto error;
+  }
+  if (strchr(zSrc, '#')) {
+    *pzErr = sqlite3_mprintf("%s: source= must not hold a fragment ('#')", zWho);
+    goto error;
+  }
+  if (s->org.bUserinfo) {
+    *pzErr = sqlite3_mprintf("%s: source= must not hold user info (user:password@): credentials go in auth=", zWho);
+    goto error;
+  }
+  s->bLoopback = is_loopback(s->org.zHost);
+  if (strcmp(s->org.zScheme, "https") != 0 && !(strcmp(s->org.zScheme, "http") == 0 && s->bLoopback)) {
+    sqlite3_str *m = sqlite3_str_new(0);
+    sqlite3_str_appendf(m, "%s: source= must be https:// (plain http:// only on loopback: 127.0.0.1, ::1, localhost), "
+                           "not ",
+                        zWho);
+    origin_text(m, &s->org);
+    *pzErr = sqlite3_str_finish(m);
+    goto error;
+  }
+  if (!s->bLoopback && !is_graph_host(s->org.zHost) && !env_allows(s->org.zHost)) {
+    sqlite3_str *m = sqlite3_str_new(0);
+    sqlite3_str_appendf(m, "%s: host '", zWho);
+    append_clean(m, s->org.zHost, strlen(s->org.zHost));
+    sqlite3_str_appendall(m, "' is not allowed: the token goes only to Microsoft Graph (graph.microsoft.com, "
+                             "graph.microsoft.us, dod-graph.microsoft.us, microsoftgraph.chinacloudapi.cn) and "
+                             "loopback; to trust another host, add it to the environment variable "
+                             "PROVISIONING_ALLOWED_HOSTS (comma-separated)");
+    *pzErr = sqlite3_str_finish(m);
+    goto error;
+  }
+  size_t nRoot = strlen(zSrc);
+  while (nRoot > 0 && zSrc[nRoot - 1] == '/') nRoot--;
+  s->zRoot = sqlite3_mprintf("%.*s", (int)nRoot, zSrc);
+  if (!s->zRoot) goto nomem;
+
+  /* auth: references only */
+  const char *zA = s->zAuth;
+  if (!zA) {
+    s->eAuth = (env_set("AZURE_TENANT_ID") && env_set("AZURE_CLIENT_ID") && env_set("AZURE_CLIENT_SECRET"))
+                   ? AUTH_AZURE
+                   : AUTH_NONE;
+  } else if (strcmp(zA, "azure") == 0) {
+    s->eAuth = AUTH_AZURE;
+  } else if (strncmp(zA, "env:", 4) == 0 && zA[4] && !has_ctl(zA) && !strpbrk(zA + 4, " =")) {
+    s->eAuth = AUTH_ENV;
+  } else if (strncmp(zA, "file:", 5) == 0 && zA[5] && !has_ctl(zA)) {
+    s->eAuth = AUTH_FILE;
+  } else if (strcmp(zA, "none") == 0) {
+    s->eAuth = AUTH_NONE;
+  } else {
+    *pzErr = sqlite3_mprintf("%s: auth= takes a reference, never a token or secret (the CREATE VIRTUAL TABLE text "
+                             "is stored in the database file): put the token in an environment variable and use "
+                             "auth='env:NAME', or use auth='file:PATH', or set AZURE_TENANT_ID, AZURE_CLIENT_ID and "
+                             "AZURE_CLIENT_SECRET and use auth='azure'",
+                             zWho);
+    goto error;
+  }
+  if (s->zCaFile && has_ctl(s->zCaFile)) {
+    *pzErr = sqlite3_mprintf("%s: ca_file= must not hold control characters", zWho);
+    goto error;
+  }
+  {
+    sqlite3_str *k = sqlite3_str_new(0);
+    origin_text(k, &s->org);
+    sqlite3_str_appendf(k, "|%s", zA ? zA : (s->eAuth == AUTH_AZURE ? "azure" : ""));
+    s->zPaceKey = sqlite3_str_finish(k);
+    if (!s->zPaceKey) goto nomem;
+  }
+  s->multi = curl_multi_init();
+  if (!s->multi) goto nomem;
+  s->base.eProfile = PQ_PROFILE_GRAPH;
+  s->base.xOpen = hs_open;
+  s->base.xNext = hs_next;
+  s->base.xClose = hs_close;
+  s->base.xWrite = hs_write;
+  s->base.xDestroy = hs_destroy;
+  *pp = &s->base;
+  return SQLITE_OK;
+nomem:
+  hs_destroy(&s->base);
+  return SQLITE_NOMEM;
+error:
+  hs_destroy(&s->base);
+  return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+}
