@@ -1436,11 +1436,12 @@ static int stream_fetch(http_stream *st, char **pzErr) {
   return rc;
 }
 
-static int hs_next(prov_stream *pStream, const char **pz, size_t *pn, char **pzErr) {
+static int hs_next(prov_stream *pStream, const char **pz, size_t *pn, char **pzOut) {
   http_stream *st = (http_stream *)pStream;
   http_source *s = st->pSrc;
+  char *zErr = 0, **pzErr = &zErr; /* set *pzOut only on error */
   if (st->rcFail) {
-    *pzErr = sqlite3_mprintf("%s: the scan already failed", st->zWho);
+    *pzOut = sqlite3_mprintf("%s: the scan already failed", st->zWho);
     return st->rcFail;
   }
   int rc;
@@ -1490,7 +1491,8 @@ static int hs_next(prov_stream *pStream, const char **pz, size_t *pn, char **pzE
 fail:
   stream_drop_prefetch(st);
   st->rcFail = rc == SQLITE_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
-  if (rc != SQLITE_NOMEM && !*pzErr) *pzErr = sqlite3_mprintf("%s: %s", st->zWho, sqlite3_errstr(rc));
+  if (rc != SQLITE_NOMEM && !zErr) zErr = sqlite3_mprintf("%s: %s", st->zWho, sqlite3_errstr(rc));
+  *pzOut = zErr;
   return st->rcFail;
 }
 
