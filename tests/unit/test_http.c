@@ -660,6 +660,29 @@ static void test_client_credentials(void) {
   }
   free(a);
 
+  /* a 401 on the GET: the token is renewed once and the request retried once */
+  scenario("h_az", "{\"requireAuth\":true,\"fail\":[{\"request\":2,\"status\":401,\"times\":1}]}");
+  rc = scan(&o, "/auditLogs/provisioning", &q, 5, &nRows, &zErr, 0);
+  CHECK(rc == SQLITE_OK && nRows == 5, "rc %d %s", rc, zErr ? zErr : "");
+  sqlite3_free(zErr);
+  n = mock_log("h_az", &a);
+  CHECK(n == 4, "requests %d", n);
+  if (n == 4) {
+    CHECK(!strcmp(a[0].zMethod, "POST") && !strcmp(a[1].zMethod, "GET") && a[1].iStatus == 401 &&
+              !strcmp(a[2].zMethod, "POST") && !strcmp(a[3].zMethod, "GET") && a[3].iStatus == 200,
+          "%s %ld, %s, %s %ld", a[1].zMethod, a[1].iStatus, a[2].zMethod, a[3].zMethod, a[3].iStatus);
+  }
+  free(a);
+  /* a second 401: renewed only once, then the error */
+  scenario("h_az", "{\"requireAuth\":true,\"fail\":[{\"request\":2,\"status\":401,\"times\":1},"
+                   "{\"request\":4,\"status\":401,\"times\":1}]}");
+  rc = scan(&o, "/auditLogs/provisioning", &q, 5, &nRows, &zErr, 0);
+  CHECK(rc == SQLITE_ERROR && zErr && strstr(zErr, "HTTP 401"), "%s", zErr ? zErr : "(none)");
+  sqlite3_free(zErr);
+  n = mock_log("h_az", &a);
+  CHECK(n == 4, "requests %d", n);
+  free(a);
+
   /* a wrong secret: a clear error without the secret */
   scenario("h_az", "{\"requireAuth\":true}");
   setenv("AZURE_CLIENT_SECRET", "wrong-secret-4242", 1);
