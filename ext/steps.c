@@ -183,14 +183,57 @@ static int steps_error_at(steps_cursor *pCur, size_t off, const char *zWhat, con
   return pTab->base.zErrMsg ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
-/* Offset just past the validated JSON value starting at offset i. */
-static size_t steps_value_end(const steps_cursor *pCur, size_t i) {
-  size_t len = 0, off = 0;
-  const char *zWhy = 0;
-  if (pj_value_end(pCur->zJson + i, pCur->nJson - i, &len, &off, &zWhy) != PJ_OK) {
-    return pCur->nJson; /* cannot happen: the whole text was validated */
+/*
+** Offset just past the string whose opening quote is at z[i], in text
+** already validated: the next '"' not escaped by an odd run of
+** backslashes. memchr keeps this fast on Graph's long strings.
+*/
+static size_t steps_string_end(const char *z, size_t n, size_t i) {
+  size_t iBody = i + 1;
+  size_t j = iBody;
+  while (j < n) {
+    const char *q = memchr(z + j, '"', n - j);
+    if (!q) return n;
+    size_t k = (size_t)(q - z);
+    size_t b = k;
+    while (b > iBody && z[b - 1] == '\\') b--;
+    if (((k - b) & 1) == 0) return k + 1;
+    j = k + 1;
   }
-  return i + len;
+  return n;
+}
+
+/*
+** Offset just past the JSON value starting at offset i of the cursor's
+** text. Only for text pj_value_end() has accepted: it counts brackets
+** and skips strings without checking anything (no recursion).
+*/
+static size_t steps_value_end(const steps_cursor *pCur, size_t i) {
+  const char *z = pCur->zJson;
+  size_t n = pCur->nJson;
+  if (i >= n) return n;
+  if (z[i] == '"') return steps_string_end(z, n, i);
+  if (z[i] != '{' && z[i] != '[') { /* number or literal */
+    while (i < n && z[i] != ',' && z[i] != ']' && z[i] != '}' && z[i] != ' ' && z[i] != '\n' &&
+           z[i] != '\r' && z[i] != '\t')
+      i++;
+    return i;
+  }
+  size_t depth = 0;
+  while (i < n) {
+    char c = z[i];
+    if (c == '"') {
+      i = steps_string_end(z, n, i);
+      continue;
+    }
+    if (c == '{' || c == '[') {
+      depth++;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) return i + 1;
+    }
+    i++;
+  }
+  return n;
 }
 
 static int stepsConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
@@ -283,7 +326,7 @@ static int steps_find_array(steps_cursor *pCur) {
   i = pj_skip_ws(z, n, i + 1);
   while (i < n && z[i] == '"') {
     size_t iKey = i + 1;
-    size_t iKeyEnd = steps_value_end(pCur, i) - 1; /* the closing quote */
+    size_t iKeyEnd = steps_string_end(z, n, i) - 1; /* the closing quote */
     size_t iVal = pj_skip_ws(z, n, pj_skip_ws(z, n, iKeyEnd + 1) + 1); /* past ':' */
     if (iKeyEnd - iKey == nMember && memcmp(z + iKey, pKind->zMember, nMember) == 0) {
       if (z[iVal] == '[') {

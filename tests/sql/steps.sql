@@ -60,6 +60,9 @@ SELECT step, name, typeof(name) AS t_name, step_type, status, description, detai
   FROM provisioning_steps('[{"name":42,"provisioningStepType":true,"status":-1.5e3,"description":[1, "a"],"details":null},{}]');
 SELECT position, name, old_value, typeof(old_value) AS t_old, new_value, typeof(new_value) AS t_new
   FROM provisioning_modified_properties('[{"displayName":"n","oldValue":0,"newValue":{"a":[true,false]}},{"displayName":"m","oldValue":false,"newValue":null}]');
+-- strings holding quotes, backslashes and brackets do not confuse the walk
+SELECT step, name, description FROM provisioning_steps('{"a":"x\\\"}]","b":["]\"",{"c":"\\"}],"provisioningSteps":[{"name":"q\\","description":"}],["},{"name":"r\"]","description":"\\\\"}]}');
+SELECT step, name FROM provisioning_steps('[{"details":{"x":"}"},"name":"after details"},{"details":[1,{"y":[]}],"name":"n2"}]');
 -- member names are matched as written: an escaped spelling does not match
 SELECT name FROM provisioning_steps('[{"n\u0061me":"escaped key","name":"plain key"}]');
 -- errors: not JSON (byte offset, line, column and reason)
