@@ -39,43 +39,58 @@ static void ev_init_paths(void) {
   }
 }
 
-int ev_row_load(ev_row *r, const char *z, size_t n) {
+int ev_row_load(ev_row *r, const char *z, size_t n, const pj_member *aMember, int nMember) {
   pthread_once(&evOnce, ev_init_paths);
-  int rc = pj_parse(&r->doc, z, n);
-  if (rc) return rc;
-  const pj_doc *d = &r->doc;
-  for (int t = 0; t < EV_NTOP; t++) r->aTop[t] = -1;
-  if (d->aTok[0].type != JSMN_OBJECT) return SQLITE_MISMATCH;
-  int nMember = d->aTok[0].size;
-  int k = 1;
-  for (int m = 0; m < nMember && k + 1 < d->nTok; m++) {
-    const jsmntok_t *key = &d->aTok[k];
-    int nKey = key->end - key->start;
-    const char *zKey = d->z + key->start;
+  r->z = z;
+  r->n = n;
+  r->gen++;
+  for (int t = 0; t < EV_NTOP; t++) r->aTopVal[t] = -1;
+  if (!aMember || nMember < 0) {
+    size_t end = 0, errOff = 0;
+    const char *zWhy = 0;
+    if (pj_value_members(z, n, &end, &errOff, &zWhy, r->aMember, &nMember) != PJ_OK) return SQLITE_MISMATCH;
+    aMember = r->aMember;
+    if (nMember < 0) {
+      /* not an object, or too many members to index: find ours with jsmn */
+      size_t i = pj_skip_ws(z, n, 0);
+      if (i >= n || z[i] != '{') return SQLITE_MISMATCH;
+      pj_doc *d = &r->aDoc[0];
+      int rc = pj_parse(d, z, n);
+      if (rc) return rc;
+      int k = 1;
+      for (int m = 0; m < d->aTok[0].size && k + 1 < d->nTok; m++) {
+        const jsmntok_t *key = &d->aTok[k], *val = &d->aTok[k + 1];
+        int s0 = val->start, e0 = val->end;
+        if (val->type == JSMN_STRING) s0--, e0++;
+        for (int t = 0; t < EV_NTOP; t++) {
+          if (anTop[t] == key->end - key->start && memcmp(z + key->start, azTop[t], (size_t)anTop[t]) == 0) {
+            if (r->aTopVal[t] < 0) {
+              r->aTopVal[t] = s0;
+              r->aTopLen[t] = e0 - s0;
+            }
+            break;
+          }
+        }
+        k = pj_skip(d, k + 1);
+      }
+      r->aDocGen[0] = 0; /* that doc held the whole object, not member 0 */
+      return SQLITE_OK;
+    }
+  }
+  for (int m = 0; m < nMember; m++) {
+    const pj_member *pm = &aMember[m];
+    const char *zKey = z + pm->iKey;
     for (int t = 0; t < EV_NTOP; t++) {
-      if (anTop[t] == nKey && zKey[0] == azTop[t][0] && memcmp(zKey, azTop[t], (size_t)nKey) == 0) {
-        if (r->aTop[t] < 0) r->aTop[t] = k + 1;
+      if (anTop[t] == pm->nKey && zKey[0] == azTop[t][0] && memcmp(zKey, azTop[t], (size_t)pm->nKey) == 0) {
+        if (r->aTopVal[t] < 0) {
+          r->aTopVal[t] = pm->iVal;
+          r->aTopLen[t] = pm->nVal;
+        }
         break;
       }
     }
-    k = pj_skip(d, k + 1);
   }
   return SQLITE_OK;
-}
-
-/* The token of column iCol, or -1 when absent (or null on every path). */
-static int ev_token(ev_row *r, int iCol) {
-  int iFound = -1;
-  for (int a = 0; a < 3 && sch_events[iCol].azPath[a]; a++) {
-    int t = aColTop[iCol][a];
-    if (t < 0 || r->aTop[t] < 0) continue;
-    int i = r->aTop[t];
-    if (azColRest[iCol][a][0]) i = pj_path(&r->doc, i, azColRest[iCol][a]);
-    if (i < 0) continue;
-    if (!pj_is_null(&r->doc, i)) return i;
-    if (iFound < 0) iFound = i;
-  }
-  return iFound;
 }
 
 static int ev_scratch(ev_row *r, size_t n) {
@@ -87,39 +102,102 @@ static int ev_scratch(ev_row *r, size_t n) {
   return SQLITE_OK;
 }
 
-/* The JSON text of token i, without insignificant whitespace. */
-static int ev_raw(ev_row *r, int i, pv_value *pOut) {
-  const pj_doc *d = &r->doc;
-  const jsmntok_t *t = &d->aTok[i];
-  int s = t->start, e = t->end;
-  if (t->type == JSMN_STRING) {
-    s--;
-    e++;
+/* Is the JSON value text z[0..n) null? */
+static int ev_is_null(const char *z, int n) { return n > 0 && z[0] == 'n'; }
+
+/*
+** The span of column iCol's value: the first of its paths that holds a
+** non-null value (else a null one, else none). SQLITE_OK with *pn = -1
+** when absent.
+*/
+static int ev_span(ev_row *r, int iCol, const char **pz, int *pn) {
+  const char *zNull = 0;
+  int nNull = -1;
+  *pn = -1;
+  for (int a = 0; a < 3 && sch_events[iCol].azPath[a]; a++) {
+    int t = aColTop[iCol][a];
+    if (t < 0 || r->aTopVal[t] < 0) continue;
+    const char *z = r->z + r->aTopVal[t];
+    int n = r->aTopLen[t];
+    const char *zRest = azColRest[iCol][a];
+    if (zRest[0]) {
+      if (z[0] != '{') continue;
+      pj_doc *d = &r->aDoc[t];
+      if (r->aDocGen[t] != r->gen) {
+        int rc = pj_parse(d, z, (size_t)n);
+        if (rc) return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
+        r->aDocGen[t] = r->gen;
+      }
+      int i = pj_path(d, 0, zRest);
+      if (i < 0) continue;
+      const jsmntok_t *tok = &d->aTok[i];
+      int s0 = tok->start, e0 = tok->end;
+      if (tok->type == JSMN_STRING) s0--, e0++;
+      z = d->z + s0;
+      n = e0 - s0;
+    }
+    if (!ev_is_null(z, n)) {
+      *pz = z;
+      *pn = n;
+      return SQLITE_OK;
+    }
+    if (!zNull) {
+      zNull = z;
+      nNull = n;
+    }
   }
+  if (zNull) {
+    *pz = zNull;
+    *pn = nNull;
+  }
+  return SQLITE_OK;
+}
+
+/* JSON text z[0..n) as TEXT, without insignificant whitespace. */
+static int ev_json_text(ev_row *r, const char *z, int n, pv_value *pOut) {
   pOut->eType = SQLITE_TEXT;
-  pOut->z = d->z + s;
-  pOut->n = e - s;
-  if (t->type == JSMN_OBJECT || t->type == JSMN_ARRAY) {
-    if (ev_scratch(r, (size_t)(e - s))) return SQLITE_NOMEM;
-    pOut->n = pj_minify(d->z + s, (size_t)(e - s), r->zScratch);
+  pOut->z = z;
+  pOut->n = n;
+  if (n > 0 && (z[0] == '{' || z[0] == '[')) {
+    if (ev_scratch(r, (size_t)n)) return SQLITE_NOMEM;
+    pOut->n = pj_minify(z, (size_t)n, r->zScratch);
     pOut->z = r->zScratch;
   }
   return SQLITE_OK;
 }
 
+/* An integral JSON number z[0..n) as int64. */
+static int ev_text_int64(const char *z, int n, sqlite3_int64 *pOut) {
+  int k = 0, neg = 0;
+  sqlite3_uint64 v = 0;
+  if (n > 0 && z[0] == '-') neg = k = 1;
+  if (k >= n || n - k > 19) return 0;
+  for (; k < n; k++) {
+    if (z[k] < '0' || z[k] > '9') return 0;
+    v = v * 10 + (sqlite3_uint64)(z[k] - '0');
+  }
+  if (v > (neg ? 9223372036854775808ULL : 9223372036854775807ULL)) return 0;
+  *pOut = neg ? (sqlite3_int64)(0 - v) : (sqlite3_int64)v;
+  return 1;
+}
+
 int ev_row_value(ev_row *r, int iCol, pv_value *pOut) {
-  const pj_doc *d = &r->doc;
   memset(pOut, 0, sizeof(*pOut));
   pOut->eType = SQLITE_NULL;
   int eKind = sch_events[iCol].eKind;
-  if (eKind == SCH_RAW) return ev_raw(r, 0, pOut);
-  int i = ev_token(r, iCol);
-  if (i < 0 || pj_is_null(d, i)) return SQLITE_OK;
-  const jsmntok_t *t = &d->aTok[i];
-  if (eKind == SCH_JSON) return ev_raw(r, i, pOut);
-  if (t->type == JSMN_STRING) {
-    const char *z = d->z + t->start;
-    int n = t->end - t->start;
+  if (eKind == SCH_RAW) return ev_json_text(r, r->z, (int)r->n, pOut);
+  const char *z;
+  int n;
+  int rc = ev_span(r, iCol, &z, &n);
+  if (rc) {
+    r->zErr = "the value could not be tokenised";
+    return rc;
+  }
+  if (n < 0 || ev_is_null(z, n)) return SQLITE_OK;
+  if (eKind == SCH_JSON) return ev_json_text(r, z, n, pOut);
+  if (z[0] == '"') {
+    z++;
+    n -= 2;
     if (pj_has_escape(z, (size_t)n)) {
       if (ev_scratch(r, (size_t)n + 1)) return SQLITE_NOMEM;
       size_t off = 0;
@@ -140,16 +218,12 @@ int ev_row_value(ev_row *r, int iCol, pv_value *pOut) {
     pOut->n = n;
     return SQLITE_OK;
   }
-  if (eKind == SCH_INT && t->type == JSMN_PRIMITIVE) {
-    sqlite3_int64 v;
-    if (pj_int64(d, i, &v) == SQLITE_OK) {
-      pOut->eType = SQLITE_INTEGER;
-      pOut->i = v;
-      return SQLITE_OK;
-    }
+  if (eKind == SCH_INT && ev_text_int64(z, n, &pOut->i)) {
+    pOut->eType = SQLITE_INTEGER;
+    return SQLITE_OK;
   }
   /* an unexpected type: its JSON text */
-  return ev_raw(r, i, pOut);
+  return ev_json_text(r, z, n, pOut);
 }
 
 int ev_row_column_fn(void *pRow, int iCol, pv_value *pOut) {
@@ -157,13 +231,13 @@ int ev_row_column_fn(void *pRow, int iCol, pv_value *pOut) {
 }
 
 sqlite3_int64 ev_row_rowid(ev_row *r) {
-  const pj_doc *d = &r->doc;
-  int i = r->aTop[0];
+  pv_value v;
   sqlite3_uint64 h;
-  if (i >= 0 && d->aTok[i].type == JSMN_STRING) {
-    h = pj_hash64(d->z + d->aTok[i].start, (size_t)(d->aTok[i].end - d->aTok[i].start));
+  /* the id as SQL sees it (unescaped), so an UPDATE can check it */
+  if (ev_row_value(r, EV_COLUMN_ID, &v) == SQLITE_OK && v.eType == SQLITE_TEXT) {
+    h = pj_hash64(v.z, (size_t)v.n);
   } else {
-    h = pj_hash64(d->z, (size_t)d->n);
+    h = pj_hash64(r->z, r->n);
   }
   return (sqlite3_int64)(h & 0x7fffffffffffffffULL);
 }
@@ -191,7 +265,7 @@ int ev_row_result(ev_row *r, int iCol, sqlite3_context *ctx) {
 }
 
 void ev_row_free(ev_row *r) {
-  pj_doc_free(&r->doc);
+  for (int t = 0; t < EV_NTOP; t++) pj_doc_free(&r->aDoc[t]);
   sqlite3_free(r->zScratch);
   r->zScratch = 0;
   r->nScratch = 0;

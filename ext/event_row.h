@@ -1,11 +1,18 @@
 /*
-** event_row.h: one provisioningObjectSummary, tokenised, and its columns.
+** event_row.h: one provisioningObjectSummary and its columns.
 **
-** ev_row_load() tokenises an event object once and indexes its top-level
-** members; ev_row_value() then reads any column of schema.h through its
-** Graph path(s), the v1.0 spelling first and then the beta one. The same
-** values feed xColumn and the in-process filter (pq_row_matches), so what
-** a filter sees is exactly what SQLite would read.
+** ev_row_load() only indexes the event's top-level members (their byte
+** spans, found while the text was validated, or by one validating pass);
+** nothing is tokenised until a column needs it, and then only the member
+** that holds it (e.g. provisioningStatusInfo), with jsmn. A column that is
+** a top-level string (id, jobId...) is read straight from its span. So a
+** query reading 15 columns never tokenises provisioningSteps or
+** modifiedProperties, and count(*) tokenises nothing.
+**
+** ev_row_value() reads any column of schema.h through its Graph path(s),
+** the v1.0 spelling first and then the beta one. The same values feed
+** xColumn and the in-process filter (pq_row_matches), so what a filter sees
+** is exactly what SQLite would read.
 */
 #ifndef PROV_EVENT_ROW_H
 #define PROV_EVENT_ROW_H
@@ -16,16 +23,27 @@
 #define EV_NTOP 19 /* known top-level members */
 
 typedef struct ev_row {
-  pj_doc doc;
-  int aTop[EV_NTOP]; /* value token of each known member, or -1 */
-  char *zScratch;    /* decoded text of the last value read */
+  const char *z; /* the event's JSON text (not owned) */
+  size_t n;
+  int aTopVal[EV_NTOP]; /* offset of each known member's value, or -1 */
+  int aTopLen[EV_NTOP];
+  pj_doc aDoc[EV_NTOP]; /* a member's value, tokenised when first needed */
+  unsigned aDocGen[EV_NTOP];
+  unsigned gen;          /* bumped by each load: older docs are stale */
+  pj_member aMember[PJ_MAX_MEMBERS];
+  char *zScratch; /* decoded text of the last value read */
   size_t nScratch;
   char zTime[PQ_TIME_LEN + 1];
-  const char *zErr;  /* why the last ev_row_value() failed */
+  const char *zErr; /* why the last ev_row_value() failed */
 } ev_row;
 
-/* Tokenise the object z[0..n) (validated JSON). SQLITE_OK or an error. */
-int ev_row_load(ev_row *r, const char *z, size_t n);
+/*
+** Index the object z[0..n) (validated JSON). aMember/nMember are its
+** top-level members when the caller knows them (nMember < 0: not known,
+** then one validating pass finds them). SQLITE_OK, SQLITE_MISMATCH (not an
+** object) or SQLITE_NOMEM.
+*/
+int ev_row_load(ev_row *r, const char *z, size_t n, const pj_member *aMember, int nMember);
 
 /*
 ** Column iCol as a value (text may point into the row or its scratch

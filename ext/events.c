@@ -356,7 +356,10 @@ static int evClose(sqlite3_vtab_cursor *cur) {
 /* Tokenise the current record if that has not been done yet. */
 static int ev_cursor_row(ev_cursor *c) {
   if (c->pRow) return SQLITE_OK;
-  int rc = ev_row_load(&c->row, c->zRec, c->nRec);
+  int nMember = -1;
+  ev_vtab *v = (ev_vtab *)c->base.pVtab;
+  const pj_member *aMember = v->pSrc->xMembers ? v->pSrc->xMembers(c->pStream, &nMember) : 0;
+  int rc = ev_row_load(&c->row, c->zRec, c->nRec, aMember, nMember);
   if (rc) {
     if (rc == SQLITE_NOMEM) return rc;
     ev_set_error((ev_vtab *)c->base.pVtab,

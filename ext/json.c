@@ -50,10 +50,37 @@ static int pj_hexval(unsigned char c) {
 ** Scan a string starting at z[*pi] == '"'. On PJ_OK *pi is just past the
 ** closing quote.
 */
+/* Bytes that end a run of plain string content: '"', '\\' and controls. */
+static const unsigned char aStringStop[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+};
+
+/* Has the 8-byte word a byte that is '"', '\\' or below 0x20? (SWAR) */
+static int pj_word_has_stop(uint64_t w) {
+  const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  uint64_t q = w ^ (ones * '"');
+  uint64_t b = w ^ (ones * '\\');
+  uint64_t hasQ = (q - ones) & ~q & highs;
+  uint64_t hasB = (b - ones) & ~b & highs;
+  uint64_t hasC = (w - ones * 0x20) & ~w & highs;
+  return (hasQ | hasB | hasC) != 0;
+}
+
 static int pj_scan_string(const char *z, size_t n, size_t *pi,
                           size_t *pErrOff, const char **pzWhy) {
   size_t i = *pi + 1;
   while (i < n) {
+    /* skip plain content 8 bytes at a time */
+    while (i + 8 <= n) {
+      uint64_t w;
+      memcpy(&w, z + i, 8);
+      if (pj_word_has_stop(w)) break;
+      i += 8;
+    }
+    while (i < n && !aStringStop[(unsigned char)z[i]]) i++;
+    if (i >= n) break;
     unsigned char c = (unsigned char)z[i];
     if (c == '"') {
       *pi = i + 1;
@@ -156,14 +183,28 @@ enum { S_VALUE, S_VALUE_OR_CLOSE, S_VALUE_AFTER_COMMA, S_KEY_OR_CLOSE,
 
 int pj_value_end(const char *z, size_t n, size_t *pEnd, size_t *pErrOff,
                  const char **pzWhy) {
+  return pj_value_members(z, n, pEnd, pErrOff, pzWhy, 0, 0);
+}
+
+int pj_value_members(const char *z, size_t n, size_t *pEnd, size_t *pErrOff, const char **pzWhy,
+                     pj_member *aMember, int *pnMember) {
   unsigned char aStack[PJ_MAX_DEPTH / 8 + 1];
   int depth = 0;
   int st = S_VALUE;
   size_t i = 0;
   int rc;
+  int nMember = 0, bOpen = 0; /* a member of the outer object is being read */
+  if (pnMember) *pnMember = -1;
   for (;;) {
+    if (bOpen && st == S_AFTER && depth == 1) {
+      /* the member's value just ended */
+      if (nMember < PJ_MAX_MEMBERS) aMember[nMember].nVal = (int)i - aMember[nMember].iVal;
+      nMember++;
+      bOpen = 0;
+    }
     if (st == S_AFTER && depth == 0) {
       *pEnd = i;
+      if (aMember && z[pj_skip_ws(z, n, 0)] == '{') *pnMember = nMember <= PJ_MAX_MEMBERS ? nMember : -1;
       return PJ_OK;
     }
     while (i < n && pj_is_ws((unsigned char)z[i])) i++;
@@ -174,8 +215,13 @@ int pj_value_end(const char *z, size_t n, size_t *pEnd, size_t *pErrOff,
       case S_KEY_OR_CLOSE:
       case S_KEY_AFTER_COMMA:
         if (c == '"') {
+          size_t iKey = i;
           rc = pj_scan_string(z, n, &i, pErrOff, pzWhy);
           if (rc) return rc;
+          if (aMember && depth == 1 && nMember < PJ_MAX_MEMBERS) {
+            aMember[nMember].iKey = (int)iKey + 1;
+            aMember[nMember].nKey = (int)(i - iKey) - 2;
+          }
           st = S_COLON;
         } else if (c == '}' && st == S_KEY_OR_CLOSE) {
           depth--;
@@ -211,6 +257,10 @@ int pj_value_end(const char *z, size_t n, size_t *pEnd, size_t *pErrOff,
         }
         break;
       default: /* a value is expected */
+        if (aMember && depth == 1 && inObj && st == S_VALUE) {
+          if (nMember < PJ_MAX_MEMBERS) aMember[nMember].iVal = (int)i;
+          bOpen = 1;
+        }
         if (c == ']' && st == S_VALUE_OR_CLOSE) {
           depth--;
           i++;

@@ -42,6 +42,25 @@
 int pj_value_end(const char *z, size_t n, size_t *pEnd, size_t *pErrOff,
                  const char **pzWhy);
 
+/*
+** The members of an object, as byte offsets into the text given to
+** pj_value_members(): key (without its quotes) and value (the whole JSON
+** value text, quotes included for strings).
+*/
+typedef struct pj_member {
+  int iKey, nKey;
+  int iVal, nVal;
+} pj_member;
+#define PJ_MAX_MEMBERS 48
+
+/*
+** pj_value_end(), also recording the top-level members when the value is
+** an object: *pnMember is their count, or -1 when the value is not an
+** object or has more than PJ_MAX_MEMBERS members.
+*/
+int pj_value_members(const char *z, size_t n, size_t *pEnd, size_t *pErrOff, const char **pzWhy,
+                     pj_member *aMember, int *pnMember);
+
 /* Skip JSON whitespace from offset i; returns the first other offset. */
 size_t pj_skip_ws(const char *z, size_t n, size_t i);
 

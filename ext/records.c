@@ -52,6 +52,8 @@ struct rec_splitter {
   sqlite3_int64 nElem; /* elements of the current array */
   char *zNextLink;
   int nPages;
+  pj_member aMember[PJ_MAX_MEMBERS]; /* of the record last returned */
+  int nMember;                       /* -1: unknown */
 };
 
 int rec_open(rec_splitter **pp, const char *zName, rec_read_fn xRead,
@@ -94,6 +96,11 @@ void rec_close(rec_splitter *p) {
 }
 
 const char *rec_next_link(rec_splitter *p) { return p->zNextLink; }
+
+const pj_member *rec_members(rec_splitter *p, int *pn) {
+  *pn = p->nMember;
+  return p->aMember;
+}
 int rec_pages(rec_splitter *p) { return p->nPages; }
 
 /* Error at buffer offset off. */
@@ -120,11 +127,12 @@ static int rec_error(rec_splitter *p, size_t off, const char *zWhy, char **pzErr
 static int rec_fill(rec_splitter *p, size_t keep, char **pzErr) {
   if (p->bEof) return SQLITE_DONE;
   if (keep > 0) {
-    for (size_t i = 0; i < keep; i++) {
-      if (p->aBuf[i] == '\n') {
-        p->nLineBase++;
-        p->iLastNl = p->iBase + (sqlite3_int64)i + 1;
-      }
+    /* count the lines dropped, for error positions (memchr is fast) */
+    const char *z = p->aBuf, *zEnd = p->aBuf + keep;
+    while ((z = memchr(z, '\n', (size_t)(zEnd - z))) != 0) {
+      p->nLineBase++;
+      z++;
+      p->iLastNl = p->iBase + (sqlite3_int64)(z - p->aBuf);
     }
     memmove(p->aBuf, p->aBuf + keep, p->nData - keep);
     p->nData -= keep;
@@ -175,11 +183,12 @@ static int rec_peek(rec_splitter *p, char **pzErr) {
 ** The JSON value at p->iPos: sets *pEnd (buffer offset past it). Reads
 ** more as needed.
 */
-static int rec_value(rec_splitter *p, size_t *pEnd, char **pzErr) {
+static int rec_value(rec_splitter *p, size_t *pEnd, int bMembers, char **pzErr) {
   for (;;) {
     size_t end = 0, errOff = 0;
     const char *zWhy = 0;
-    int r = pj_value_end(p->aBuf + p->iPos, p->nData - p->iPos, &end, &errOff, &zWhy);
+    int r = pj_value_members(p->aBuf + p->iPos, p->nData - p->iPos, &end, &errOff, &zWhy,
+                             bMembers ? p->aMember : 0, bMembers ? &p->nMember : 0);
     if (r == PJ_OK) {
       *pEnd = p->iPos + end;
       return SQLITE_OK;
@@ -222,6 +231,7 @@ int rec_next(rec_splitter *p, const char **pz, size_t *pn, sqlite3_int64 *piOff,
           p->iObjStart = p->iPos;
           p->iPos++;
           p->bPage = 0;
+          p->nMember = 0;
           p->eState = ST_OBJ_FIRST;
         } else {
           return rec_error(p, p->iPos, "expected '{' or '[' at the top level", pzErr);
@@ -241,9 +251,11 @@ int rec_next(rec_splitter *p, const char **pz, size_t *pn, sqlite3_int64 *piOff,
           return rec_error(p, p->iPos, c == '}' ? "trailing comma before '}'" : "expected a string key",
                            pzErr);
         }
-        rc = rec_value(p, &end, pzErr);
+        rc = rec_value(p, &end, 0, pzErr);
         if (rc) return rc;
         size_t iKey = p->iPos; /* after rec_value: offsets may have shifted */
+        size_t iKeyRel = iKey - (p->iObjStart == REC_NONE ? iKey : p->iObjStart);
+        size_t nKeyRel = end - iKey;
         /* key, then ':' and the start of the member value (restart at the key) */
         size_t iAfterKey = end;
         size_t iColon = pj_skip_ws(p->aBuf, p->nData, iAfterKey);
@@ -267,8 +279,21 @@ int rec_next(rec_splitter *p, const char **pz, size_t *pn, sqlite3_int64 *piOff,
           break;
         }
         p->iPos = iVal;
-        rc = rec_value(p, &end, pzErr);
+        rc = rec_value(p, &end, 0, pzErr);
         if (rc) return rc;
+        if (!p->bPage && p->iObjStart != REC_NONE) {
+          /* the key is the 2nd-previous value: find it again from its end */
+          if (p->nMember >= 0 && p->nMember < PJ_MAX_MEMBERS) {
+            pj_member *m = &p->aMember[p->nMember];
+            m->iKey = (int)(iKeyRel + 1);
+            m->nKey = (int)nKeyRel - 2;
+            m->iVal = (int)(p->iPos - p->iObjStart);
+            m->nVal = (int)(end - p->iPos);
+            p->nMember++;
+          } else {
+            p->nMember = -1;
+          }
+        }
         if (bLinkKey && p->aBuf[p->iPos] == '"') {
           size_t n = end - p->iPos - 2;
           char *z = sqlite3_malloc64(n + 1);
@@ -331,12 +356,12 @@ int rec_next(rec_splitter *p, const char **pz, size_t *pn, sqlite3_int64 *piOff,
           }
           /* validate first so that a syntax error is reported as such */
           if (c != ']') {
-            rc = rec_value(p, &end, pzErr);
+            rc = rec_value(p, &end, 0, pzErr);
             if (rc) return rc;
           }
           return rec_error(p, p->iPos, zWhy, pzErr);
         }
-        rc = rec_value(p, &end, pzErr);
+        rc = rec_value(p, &end, 1, pzErr);
         if (rc) return rc;
         size_t start = p->iPos;
         p->iPos = end;

@@ -49,6 +49,12 @@ int rec_open(rec_splitter **pp, const char *zName, rec_read_fn xRead,
 int rec_next(rec_splitter *p, const char **pz, size_t *pn,
              sqlite3_int64 *piOff, char **pzErr);
 
+/*
+** The top-level members of the record last returned, with offsets relative
+** to its start (*pn = -1 when unknown: then tokenise it yourself).
+*/
+const struct pj_member *rec_members(rec_splitter *p, int *pn);
+
 /* The last "@odata.nextLink" seen in a page (unescaped), or NULL. */
 const char *rec_next_link(rec_splitter *p);
 

@@ -76,6 +76,12 @@ struct prov_source {
   */
   void *(*xParsed)(prov_stream *);
   /*
+  ** Optional: the top-level members of the record last returned by xNext
+  ** (a struct pj_member array, offsets relative to the record), *pn = -1
+  ** when unknown. Saves finding them again.
+  */
+  const struct pj_member *(*xMembers)(prov_stream *, int *pn);
+  /*
   ** Send one write: zMethod "POST" / "PATCH" / "DELETE" to zPath with the
   ** JSON body (or NULL). On success *piStatus is the HTTP status and
   ** *pzResp the response body (sqlite3_malloc'd, may be NULL).

@@ -78,8 +78,13 @@ static int file_next_match(file_stream *s, const char **pz, size_t *pn, sqlite3_
     int rc = rec_next(s->pSplit, pz, pn, piOff, pzErr);
     if (rc != SQLITE_ROW) return rc;
     s->pSrc->base.stats.nScanned++;
-    if (s->q->nCond == 0) return SQLITE_ROW;
-    rc = ev_row_load(&s->row, *pz, *pn);
+    int nMember;
+    const pj_member *aMember = rec_members(s->pSplit, &nMember);
+    rc = ev_row_load(&s->row, *pz, *pn, aMember, nMember);
+    if (rc == SQLITE_OK && s->q->nCond == 0) {
+      s->bRowValid = 1;
+      return SQLITE_ROW;
+    }
     if (rc) {
       *pzErr = sqlite3_mprintf("provisioning_events: cannot tokenise an event of '%s'", s->pSrc->zPath);
       return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
@@ -147,10 +152,6 @@ static int file_sort(file_stream *s, char **pzErr) {
     memset(e, 0, sizeof(*e));
     e->iOff = iOff;
     e->nLen = (sqlite3_int64)n;
-    if (s->q->nCond == 0) {
-      rc = ev_row_load(&s->row, z, n);
-      if (rc) return rc;
-    }
     pv_value v;
     rc = ev_row_value(&s->row, s->q->iOrderCol, &v);
     if (rc == SQLITE_NOMEM) return rc;
@@ -365,8 +366,12 @@ static int file_write(prov_source *pSrc, const char *zMethod, const char *zPath,
       rc = SQLITE_OK;
       char *zPatched = 0;
       if (bPatch && !bFound) {
-        if (ev_row_load(&row, z, n) == SQLITE_OK && row.aTop[0] >= 0 &&
-            pj_str_eq(&row.doc, row.aTop[0], zId, (int)strlen(zId))) {
+        int nMember;
+        const pj_member *aMember = rec_members(pSplit, &nMember);
+        pv_value vId;
+        if (ev_row_load(&row, z, n, aMember, nMember) == SQLITE_OK &&
+            ev_row_value(&row, EV_COLUMN_ID, &vId) == SQLITE_OK && vId.eType == SQLITE_TEXT &&
+            vId.n == (int)strlen(zId) && memcmp(vId.z, zId, (size_t)vId.n) == 0) {
           char *zRec = sqlite3_mprintf("%.*s", (int)n, z);
           zPatched = zRec ? json_eval(db, "SELECT json_patch(?1, ?2)", zRec, zBody) : 0;
           sqlite3_free(zRec);

@@ -1496,6 +1496,16 @@ fail:
   return st->rcFail;
 }
 
+/* The members of the record last returned, found while its page was validated. */
+static const pj_member *hs_members(prov_stream *pStream, int *pn) {
+  http_stream *st = (http_stream *)pStream;
+  if (!st->sp) {
+    *pn = -1;
+    return 0;
+  }
+  return rec_members(st->sp, pn);
+}
+
 static void hs_close(prov_stream *pStream) {
   http_stream *st = (http_stream *)pStream;
   if (!st) return;
@@ -1738,6 +1748,7 @@ int source_http_open(const prov_options *opts, prov_source **pp, char **pzErr) {
   s->base.xOpen = hs_open;
   s->base.xNext = hs_next;
   s->base.xClose = hs_close;
+  s->base.xMembers = hs_members;
   s->base.xWrite = hs_write;
   s->base.xDestroy = hs_destroy;
   *pp = &s->base;
