@@ -35,6 +35,7 @@
 **
 **   PROVISIONING_TRACE=1 prints one stderr line per request and outcome.
 */
+#include "cache.h"
 #include "source_http.h"
 
 #include <curl/curl.h>
@@ -325,6 +326,7 @@ typedef struct http_source {
   char *zSource;
   char *zAuth;
   char *zCaFile;
+  char *zCache;    /* cache= spec ('memory' or a file), or NULL */
   char *zRoot;     /* source without trailing '/' */
   url_origin org;  /* the source's origin */
   int bLoopback;
@@ -1384,6 +1386,15 @@ static void stream_prefetch(http_stream *st) {
   st->bPreTried = 1;
   if (st->nTop > 0 && st->nYieldedBefore + st->nPageRec >= st->nTop) return;
   if (link_check(st, st->zPeekLink, 0) || strcmp(st->zPeekLink, st->zUrl) == 0) return;
+  if (s->zCache) {
+    /* a cached next page needs no request */
+    char *zKey = sqlite3_mprintf("%s %s", s->zPaceKey, st->zPeekLink), *zBody = 0;
+    size_t n = 0;
+    int bHit = zKey && cache_get(s->zCache, zKey, s->o.rCacheTtl, &zBody, &n) == SQLITE_OK;
+    sqlite3_free(zKey);
+    sqlite3_free(zBody);
+    if (bHit) return;
+  }
   http_req *r = req_new(s, st->zWho, "GET", st->zPeekLink);
   if (!r) return;
   int bLater = 0;
@@ -1401,21 +1412,50 @@ static void stream_prefetch(http_stream *st) {
 static int stream_fetch(http_stream *st, char **pzErr) {
   http_source *s = st->pSrc;
   http_req *r = st->pPre;
+  int rc;
+  char *zCached = 0;
+  size_t nCached = 0;
+  char *zKey = 0;
   st->pPre = 0;
   if (r && strcmp(r->zUrl, st->zUrl) != 0) {
     req_free(r);
     r = 0;
   }
-  if (!r) r = req_new(s, st->zWho, "GET", st->zUrl);
-  if (!r) return SQLITE_NOMEM;
-  int rc = req_run(r, pzErr);
-  if (rc) {
-    req_free(r);
-    return rc;
+  if (s->zCache) {
+    zKey = sqlite3_mprintf("%s %s", s->zPaceKey, st->zUrl);
+    if (!zKey) {
+      req_free(r);
+      return SQLITE_NOMEM;
+    }
+    if (cache_get(s->zCache, zKey, s->o.rCacheTtl, &zCached, &nCached) == SQLITE_OK) {
+      if (trace_on()) fprintf(stderr, "provisioning: GET %s -> cache hit (%zu bytes)\n", st->zUrl, nCached);
+      req_free(r);
+      r = 0;
+    }
   }
-  sqlite3_free(st->zBody);
-  st->zBody = req_take_body(r, &st->nBody);
-  req_free(r);
+  if (zCached) {
+    sqlite3_free(st->zBody);
+    st->zBody = zCached;
+    st->nBody = nCached;
+  } else {
+    if (!r) r = req_new(s, st->zWho, "GET", st->zUrl);
+    if (!r) {
+      sqlite3_free(zKey);
+      return SQLITE_NOMEM;
+    }
+    rc = req_run(r, pzErr);
+    if (rc) {
+      sqlite3_free(zKey);
+      req_free(r);
+      return rc;
+    }
+    sqlite3_free(st->zBody);
+    st->zBody = req_take_body(r, &st->nBody);
+    req_free(r);
+    /* only a whole successful answer gets here: keep it */
+    if (zKey && st->zBody) cache_put(s->zCache, zKey, st->zBody, st->nBody);
+  }
+  sqlite3_free(zKey);
   if (!st->zBody) {
     st->zBody = sqlite3_malloc64(1);
     if (!st->zBody) return SQLITE_NOMEM;
@@ -1625,6 +1665,7 @@ static void hs_destroy(prov_source *pSrc) {
   sqlite3_free(s->zSource);
   sqlite3_free(s->zAuth);
   sqlite3_free(s->zCaFile);
+  sqlite3_free(s->zCache);
   sqlite3_free(s->zRoot);
   sqlite3_free(s->zPaceKey);
   sqlite3_free(s);
@@ -1657,12 +1698,13 @@ int source_http_open(const prov_options *opts, prov_source **pp, char **pzErr) {
   s->zSource = dup_or_null(opts->zSource, &bOom);
   s->zAuth = dup_or_null(opts->zAuth, &bOom);
   s->zCaFile = dup_or_null(opts->zCaFile, &bOom);
+  s->zCache = dup_or_null(opts->zCache, &bOom);
   if (bOom) goto nomem;
   s->o.zSource = s->zSource;
   s->o.zAuth = s->zAuth;
   s->o.zCaFile = s->zCaFile;
   s->o.zCollection = 0;
-  s->o.zCache = 0;
+  s->o.zCache = s->zCache;
   if (s->o.nMaxResponse <= 0) s->o.nMaxResponse = (sqlite3_int64)256 * 1024 * 1024;
   if (s->o.nMaxRetries < 0) s->o.nMaxRetries = 0;
 

@@ -1,0 +1,164 @@
+/*
+** cache.c: the response cache (see cache.h).
+*/
+#include "cache.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include "sqlite3ext.h"
+
+SQLITE_EXTENSION_INIT3
+
+#define CACHE_MEMORY_MAX ((size_t)256 * 1024 * 1024)
+
+typedef struct mem_entry {
+  char *zKey;
+  char *zBody;
+  size_t n;
+  double t;
+  struct mem_entry *pNext;
+} mem_entry;
+
+static mem_entry *pMemHead; /* newest first */
+static size_t nMemBytes;
+static pthread_mutex_t memMutex = PTHREAD_MUTEX_INITIALIZER;
+
+static double now_wall(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void mem_unlink(mem_entry **pp) {
+  mem_entry *e = *pp;
+  *pp = e->pNext;
+  nMemBytes -= e->n;
+  sqlite3_free(e->zKey);
+  sqlite3_free(e->zBody);
+  sqlite3_free(e);
+}
+
+static int mem_get(const char *zKey, double rTtl, char **pzBody, size_t *pn) {
+  int rc = SQLITE_NOTFOUND;
+  pthread_mutex_lock(&memMutex);
+  for (mem_entry **pp = &pMemHead; *pp; pp = &(*pp)->pNext) {
+    if (strcmp((*pp)->zKey, zKey) == 0) {
+      if (now_wall() - (*pp)->t <= rTtl) {
+        *pzBody = sqlite3_malloc64((*pp)->n + 1);
+        if (*pzBody) {
+          memcpy(*pzBody, (*pp)->zBody, (*pp)->n);
+          (*pzBody)[(*pp)->n] = 0;
+          *pn = (*pp)->n;
+          rc = SQLITE_OK;
+        } else {
+          rc = SQLITE_NOMEM;
+        }
+      } else {
+        mem_unlink(pp);
+      }
+      break;
+    }
+  }
+  pthread_mutex_unlock(&memMutex);
+  return rc;
+}
+
+static int mem_put(const char *zKey, const char *zBody, size_t n) {
+  if (n > CACHE_MEMORY_MAX / 4) return SQLITE_TOOBIG;
+  mem_entry *e = sqlite3_malloc64(sizeof(*e));
+  if (!e) return SQLITE_NOMEM;
+  e->zKey = sqlite3_mprintf("%s", zKey);
+  e->zBody = sqlite3_malloc64(n + 1);
+  if (!e->zKey || !e->zBody) {
+    sqlite3_free(e->zKey);
+    sqlite3_free(e->zBody);
+    sqlite3_free(e);
+    return SQLITE_NOMEM;
+  }
+  memcpy(e->zBody, zBody, n);
+  e->n = n;
+  e->t = now_wall();
+  pthread_mutex_lock(&memMutex);
+  for (mem_entry **pp = &pMemHead; *pp; pp = &(*pp)->pNext) {
+    if (strcmp((*pp)->zKey, zKey) == 0) {
+      mem_unlink(pp);
+      break;
+    }
+  }
+  e->pNext = pMemHead;
+  pMemHead = e;
+  nMemBytes += n;
+  /* evict the oldest (at the tail) past the cap */
+  while (nMemBytes > CACHE_MEMORY_MAX) {
+    mem_entry **pp = &pMemHead;
+    while ((*pp)->pNext) pp = &(*pp)->pNext;
+    mem_unlink(pp);
+  }
+  pthread_mutex_unlock(&memMutex);
+  return SQLITE_OK;
+}
+
+static int file_open(const char *zPath, sqlite3 **pDb) {
+  int rc = sqlite3_open_v2(zPath, pDb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, 0);
+  if (rc == SQLITE_OK) {
+    sqlite3_busy_timeout(*pDb, 2000);
+    rc = sqlite3_exec(*pDb,
+                      "CREATE TABLE IF NOT EXISTS provisioning_cache(key TEXT PRIMARY KEY, t REAL, body BLOB)", 0,
+                      0, 0);
+  }
+  return rc;
+}
+
+int cache_get(const char *zSpec, const char *zKey, double rTtl, char **pzBody, size_t *pn) {
+  *pzBody = 0;
+  *pn = 0;
+  if (strcmp(zSpec, "memory") == 0) return mem_get(zKey, rTtl, pzBody, pn);
+  sqlite3 *db = 0;
+  sqlite3_stmt *pStmt = 0;
+  int rc = file_open(zSpec, &db);
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, "SELECT body FROM provisioning_cache WHERE key=?1 AND t>=?2", -1, &pStmt, 0);
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(pStmt, 1, zKey, -1, SQLITE_STATIC);
+    sqlite3_bind_double(pStmt, 2, now_wall() - rTtl);
+    if (sqlite3_step(pStmt) == SQLITE_ROW) {
+      size_t n = (size_t)sqlite3_column_bytes(pStmt, 0);
+      const void *p = sqlite3_column_blob(pStmt, 0);
+      *pzBody = sqlite3_malloc64(n + 1);
+      if (*pzBody) {
+        if (n) memcpy(*pzBody, p, n);
+        (*pzBody)[n] = 0;
+        *pn = n;
+        rc = SQLITE_OK;
+      } else {
+        rc = SQLITE_NOMEM;
+      }
+    } else {
+      rc = SQLITE_NOTFOUND;
+    }
+  }
+  sqlite3_finalize(pStmt);
+  sqlite3_close(db);
+  return rc;
+}
+
+int cache_put(const char *zSpec, const char *zKey, const char *zBody, size_t n) {
+  if (strcmp(zSpec, "memory") == 0) return mem_put(zKey, zBody, n);
+  sqlite3 *db = 0;
+  sqlite3_stmt *pStmt = 0;
+  int rc = file_open(zSpec, &db);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO provisioning_cache(key, t, body) VALUES(?1, ?2, ?3)", -1,
+                            &pStmt, 0);
+  }
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(pStmt, 1, zKey, -1, SQLITE_STATIC);
+    sqlite3_bind_double(pStmt, 2, now_wall());
+    sqlite3_bind_blob64(pStmt, 3, zBody, n, SQLITE_STATIC);
+    rc = sqlite3_step(pStmt) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
+  }
+  sqlite3_finalize(pStmt);
+  sqlite3_close(db);
+  return rc;
+}

@@ -1,0 +1,27 @@
+/*
+** cache.h: an opt-in cache of complete, successful GET responses, keyed
+** by the full request URL (and the origin and auth reference), so a BI tool
+** that re-runs the same report within the TTL costs no request.
+**
+**   cache='memory'   process-wide, at most 256 MiB, oldest entries evicted
+**   cache='PATH'     a SQLite database file (table provisioning_cache)
+**   cache_ttl=N      seconds an entry stays fresh (default 300)
+**
+** Only whole 2xx answers are stored; a failed or cut-off response never is.
+*/
+#ifndef PROV_CACHE_H
+#define PROV_CACHE_H
+
+#include <stddef.h>
+
+/*
+** Look zKey up in cache zSpec. On a fresh hit, *pzBody (sqlite3_malloc'd)
+** and *pn hold the body and SQLITE_OK is returned; SQLITE_NOTFOUND on a
+** miss; another code on error (callers treat errors as misses).
+*/
+int cache_get(const char *zSpec, const char *zKey, double rTtl, char **pzBody, size_t *pn);
+
+/* Store a complete successful response. */
+int cache_put(const char *zSpec, const char *zKey, const char *zBody, size_t n);
+
+#endif
