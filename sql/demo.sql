@@ -19,14 +19,15 @@ SELECT service_principal_name AS application, count(*) AS failures,
 
 .print ''
 .print 'Top error codes, with what to do about them'
-SELECT error_code, count(*) AS n, substr(max(recommended_action), 1, 60) AS recommended_action
+SELECT substr(error_code, 1, 40) AS error_code, count(*) AS n,
+       substr(max(recommended_action), 1, 60) AS recommended_action
   FROM ev
  WHERE status = 'failure'
  GROUP BY 1 ORDER BY 2 DESC LIMIT 5;
 
 .print ''
 .print 'The five latest failures (WHERE, ORDER BY and LIMIT go to the source)'
-SELECT activity_date_time, action, target_identity_name AS identity, error_code
+SELECT activity_date_time, action, target_identity_name AS identity, substr(error_code, 1, 40) AS error_code
   FROM ev
  WHERE status = 'failure'
  ORDER BY activity_date_time DESC LIMIT 5;
@@ -39,7 +40,7 @@ SELECT activity_date_time FROM ev WHERE status = 'failure' ORDER BY activity_dat
 .mode box
 
 .print ''
-.print 'Which step fails most (provisioning_steps unnests each event''s steps)'
+.print "Which step fails most (provisioning_steps unnests each event's steps)"
 SELECT s.step_type, s.name, count(*) AS failures
   FROM ev e, provisioning_steps(e.provisioning_steps) s
  WHERE e.status = 'failure' AND s.status = 'failure'
