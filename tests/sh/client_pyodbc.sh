@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# client_pyodbc.sh: the ODBC path from Python (tests/clients/pyodbc_client.py)
+# with Debian's /usr/bin/python3 and python3-pyodbc. Skipped in asan mode when
+# the sanitizer preload misbehaves in python3 (never in plain mode).
+set -u
+PY=/usr/bin/python3
+if ! $PY -c 'import pyodbc' 2>/dev/null; then
+  echo "python3-pyodbc missing (make deps-test)"; [ "$MODE" = plain ] && exit 1 || exit 77
+fi
+. tests/clients/odbc_env.sh
+odbc_setup client_pyodbc
+if [ "$MODE" = asan ]; then
+  probe=$(env $RUN_ENV $PY -c 'import pyodbc' 2>&1); st=$?
+  [ $st = 0 ] || { echo "asan preload misbehaves in python3 ($st): $probe" | head -5; exit 77; }
+fi
+SH() { $SQLITE3 -batch -init /dev/null "$DB" ".load $EXT" "$1"; }
+count=$(SH "SELECT count(*) FROM events WHERE status = 'failure' AND activity_date_time > '2024-06-30 12:00:00.500'")
+times=$(SH "SELECT group_concat(t) FROM (SELECT activity_date_time AS t FROM events ORDER BY 1 DESC LIMIT 3)")
+[ -n "$count" ] && [ -n "$times" ] || { echo "sqlite3 shell gave no reference values"; exit 1; }
+env $RUN_ENV $PY tests/clients/pyodbc_client.py "$count" "$times"

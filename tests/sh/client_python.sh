@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# client_python.sh: Debian's /usr/bin/python3 sqlite3 module with the
+# extension (tests/clients/python_client.py). Skipped in asan mode when the
+# sanitizer preload misbehaves in python3 (never in plain mode).
+set -u
+PY=/usr/bin/python3
+[ -x $PY ] || { echo "no $PY (make deps-test)"; [ "$MODE" = plain ] && exit 1 || exit 77; }
+$PY -c 'import sqlite3; sqlite3.connect(":memory:").enable_load_extension(True)' ||
+  { echo "$PY cannot load extensions"; exit 1; }
+if [ "$MODE" = asan ]; then
+  probe=$(env $RUN_ENV $PY -c 'import sqlite3' 2>&1); st=$?
+  [ $st = 0 ] || { echo "asan preload misbehaves in python3 ($st): $probe" | head -5; exit 77; }
+fi
+want=$($SQLITE3 -batch -init /dev/null :memory: ".load $EXT" \
+  "CREATE VIRTUAL TABLE ev USING provisioning_events(source='file:sql/sample/events.json')" \
+  "SELECT count(*) FROM ev WHERE status = 'failure' AND activity_date_time > '2024-06-30 12:00:00.500'")
+[ -n "$want" ] || { echo "sqlite3 shell gave no reference count"; exit 1; }
+env $RUN_ENV $PY tests/clients/python_client.py "$EXT" "$want"
