@@ -10,7 +10,7 @@ check() { # name expected actual
   if [ "$2" == "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fail=1; fi
 }
 isql_q() { # DSN SQL: a header line, then rows as a|b; -v: error messages; stderr kept
-  echo "$2" | env $RUN_ENV isql -b -v -d'|' -c "$1" 2>&1
+  echo "$2" | env $RUN_ENV isql -b -v -d'|' -c "$1" 2>&1 | tee -a "$W/isql.all"
 }
 # plain counts from the sqlite3 shell, to compare with
 SH() { $SQLITE3 -batch -init /dev/null "$DB" ".load $EXT" "$1" 2>&1; }
@@ -62,4 +62,8 @@ echo "$out" | grep -q "no such module: provisioning_events" || { echo "FAIL wron
 out=$(isql_q prov_bad "SELECT provisioning_version();")
 echo "$out" | grep -q "no such function: provisioning_version" || { echo "FAIL wrong LoadExt check: $out"; fail=1; }
 echo "ok   wrong LoadExt path: silent at connect, 'no such module' on use, provisioning_version() tells"
+# sanitizer reports (asan mode) would otherwise hide in captured output
+if grep -q -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$W/isql.all"; then
+  echo "FAIL sanitizer report in isql:"; grep -A20 -E 'Sanitizer|runtime error:' "$W/isql.all" | head -60; fail=1
+fi
 exit $fail
