@@ -66,12 +66,14 @@
 **
 ** How it works: xFilter copies the argument (SQLite may reuse the
 ** argument's register once xFilter returns) and validates the whole text
-** once with pj_value_end(), which neither recurses nor allocates. It then
-** walks the top-level members of an event object, skipping each value
-** with pj_value_end(), to the array. Each xNext finds the next element's
-** span the same way and only the current element is tokenised with jsmn,
-** into one pj_doc reused for every row, so memory is the input copy plus
-** the largest single element, whatever the number of elements.
+** once with pj_value_end(), which neither recurses nor allocates, so bad
+** JSON fails before any row. Afterwards the text is known to be valid and
+** is only skipped through (steps_value_end(): bracket counting, memchr()
+** over strings): along the top-level members of an event object to the
+** array, then one element per xNext. The current element alone is
+** tokenised with jsmn (pj_parse() into one pj_doc reused for every row),
+** lazily when a member column is first read, so memory is the input copy
+** plus the largest single element, whatever the number of elements.
 */
 #include "steps.h"
 
