@@ -26,13 +26,14 @@ function loadEventsBuffer(buf) {
   function skipString(k) {
     // buf[k] is '"'
     k++;
-    while (k < n) {
-      const c = buf[k];
-      if (c === 0x5c) k += 2;
-      else if (c === 0x22) return k + 1;
-      else k++;
+    for (;;) {
+      const q = buf.indexOf(0x22, k);
+      if (q < 0) fail('unterminated string', k);
+      let j = q - 1;
+      while (j >= k && buf[j] === 0x5c) j--;
+      if ((q - 1 - j) % 2 === 0) return q + 1; // an even run of backslashes: the closing quote
+      k = q + 1;
     }
-    fail('unterminated string', k);
   }
   function skipValue(k) {
     const c = buf[k];

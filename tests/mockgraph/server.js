@@ -112,7 +112,7 @@ const DEFAULT_KNOBS = {
   gzip: true, maxTop: 1000, defaultTop: 100, pageSize: 0,
   requireAuth: false, staticToken: null, clientId: 'test-client', clientSecret: 'test-secret', tokenTtl: 3600,
   fail: [], rateLimit: null, slowBytesPerSec: 0, truncate: null, reset: null, nextLinkHost: null,
-  redirect: null, hugeBody: null, delayMs: 0,
+  redirect: null, hugeBody: null, delayMs: 0, throwError: null,
 };
 
 const MAX_TOKENS = 200000;
@@ -206,7 +206,7 @@ function validateKnobs(k) {
       case 'rateLimit':
         if (!isTrigger(v) || !posInt(v.requests) || !posInt(v.windowMs)) throw new od.BadRequest('knob rateLimit must be {"requests": N, "windowMs": W}');
         break;
-      case 'truncate': case 'reset':
+      case 'truncate': case 'reset': case 'throwError':
         checkTriggers(name, v, []);
         break;
       case 'redirect':
@@ -542,6 +542,8 @@ function routeGraph(ctx) {
         { 'WWW-Authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"' });
     }
   }
+
+  if (firstFiring(s, s.knobs.throwError, ctx, -1)) throw new Error('throwError knob: a deliberate handler exception');
 
   const huge = firstFiring(s, s.knobs.hugeBody, ctx, -1);
   if (huge) return sendHuge(ctx, huge.bytes);
