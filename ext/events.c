@@ -84,6 +84,8 @@ typedef struct ev_cursor {
   int bRecheck; /* re-evaluate the query locally (remote sources) */
   prov_stats start;
   sqlite3_int64 nReturned;
+  int bRecorded; /* counters published (at the end of the scan) */
+  sqlite3_int64 iSeq; /* when the scan started, among this connection's scans */
 } ev_cursor;
 
 static void ev_set_error(ev_vtab *v, char *zMsg) {
@@ -326,23 +328,37 @@ static int evOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
   return SQLITE_OK;
 }
 
+/* Publish this scan's counters as the last scan's (once per scan). */
+static void ev_cursor_record(ev_cursor *c) {
+  ev_vtab *v = (ev_vtab *)c->base.pVtab;
+  if (!c->pStream || c->bRecorded || !v->pGlobal) return;
+  /* the most recently started scan wins (a subquery's may close later) */
+  if (c->iSeq < v->pGlobal->iLastSeq) return;
+  v->pGlobal->iLastSeq = c->iSeq;
+  prov_stats *g = &v->pGlobal->last;
+  if (v->pSrc->xStats) {
+    v->pSrc->xStats(c->pStream, g);
+  } else {
+    g->nScanned = v->pSrc->stats.nScanned - c->start.nScanned;
+    g->nRequests = v->pSrc->stats.nRequests - c->start.nRequests;
+    g->nBytes = v->pSrc->stats.nBytes - c->start.nBytes;
+  }
+  g->nReturned = c->nReturned;
+  c->bRecorded = 1;
+}
+
 static void ev_cursor_reset(ev_cursor *c) {
   ev_vtab *v = (ev_vtab *)c->base.pVtab;
   if (c->pStream) {
+    ev_cursor_record(c);
     v->pSrc->xClose(c->pStream);
     c->pStream = 0;
-    if (v->pGlobal) {
-      prov_stats *g = &v->pGlobal->last;
-      g->nScanned = v->pSrc->stats.nScanned - c->start.nScanned;
-      g->nRequests = v->pSrc->stats.nRequests - c->start.nRequests;
-      g->nBytes = v->pSrc->stats.nBytes - c->start.nBytes;
-      g->nReturned = c->nReturned;
-    }
   }
   pq_query_free(&c->q);
   memset(&c->q, 0, sizeof(c->q));
   c->bEof = 1;
   c->nReturned = 0;
+  c->bRecorded = 0;
 }
 
 static int evClose(sqlite3_vtab_cursor *cur) {
@@ -380,6 +396,7 @@ static int evNext(sqlite3_vtab_cursor *cur) {
     int rc = v->pSrc->xNext(c->pStream, &z, &n, &zErr);
     if (rc == SQLITE_DONE) {
       c->bEof = 1;
+      ev_cursor_record(c);
       return SQLITE_OK;
     }
     if (rc != SQLITE_ROW) {
@@ -477,6 +494,7 @@ static int evFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, in
     if (nLim == 0) q->bNever = 1;
   }
   c->bRecheck = v->pSrc->eProfile != PQ_PROFILE_LOCAL;
+  if (v->pGlobal) c->iSeq = ++v->pGlobal->nSeq;
   c->start = v->pSrc->stats;
   rc = v->pSrc->xOpen(v->pSrc, v->zPath, q, &c->pStream, &zErr);
   if (rc) {

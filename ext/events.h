@@ -9,7 +9,8 @@
 
 /* Per-connection state shared by the modules and functions. */
 typedef struct prov_global {
-  prov_stats last;  /* counters of the last finished scan */
+  prov_stats last;  /* counters of the most recently started scan that ended */
+  sqlite3_int64 nSeq, iLastSeq; /* scans started; the one in last */
   char *zLastId;    /* id Graph gave the last object created (POST) */
   char *zLastIds;   /* JSON array of the ids created by the last COMMIT */
 } prov_global;

@@ -82,6 +82,11 @@ struct prov_source {
   */
   const struct pj_member *(*xMembers)(prov_stream *, int *pn);
   /*
+  ** Optional: this stream's own counters (when absent, the table takes the
+  ** difference of the source's counters, which is wrong for overlapping scans).
+  */
+  void (*xStats)(prov_stream *, prov_stats *);
+  /*
   ** Send one write: zMethod "POST" / "PATCH" / "DELETE" to zPath with the
   ** JSON body (or NULL). On success *piStatus is the HTTP status and
   ** *pzResp the response body (sqlite3_malloc'd, may be NULL).

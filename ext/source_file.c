@@ -53,6 +53,7 @@ typedef struct file_stream {
   char *zRec;
   size_t nRecAlloc;
   int bRowValid; /* row holds the record last returned */
+  prov_stats stats; /* this stream's own counters */
 } file_stream;
 
 static long file_read(void *pArg, char *zDst, size_t nMax, char **pzErr) {
@@ -61,6 +62,7 @@ static long file_read(void *pArg, char *zDst, size_t nMax, char **pzErr) {
     ssize_t n = read(s->fd, zDst, nMax);
     if (n >= 0) {
       s->pSrc->base.stats.nBytes += n;
+      s->stats.nBytes += n;
       return (long)n;
     }
     if (errno == EINTR) continue;
@@ -78,6 +80,7 @@ static int file_next_match(file_stream *s, const char **pz, size_t *pn, sqlite3_
     int rc = rec_next(s->pSplit, pz, pn, piOff, pzErr);
     if (rc != SQLITE_ROW) return rc;
     s->pSrc->base.stats.nScanned++;
+    s->stats.nScanned++;
     int nMember;
     const pj_member *aMember = rec_members(s->pSplit, &nMember);
     rc = ev_row_load(&s->row, *pz, *pn, aMember, nMember);
@@ -236,6 +239,8 @@ static int file_next(prov_stream *pStream, const char **pz, size_t *pn, char **p
   *pn = got;
   return SQLITE_ROW;
 }
+
+static void file_stats(prov_stream *pStream, prov_stats *p) { *p = ((file_stream *)pStream)->stats; }
 
 static void *file_parsed(prov_stream *pStream) {
   file_stream *s = (file_stream *)pStream;
@@ -471,6 +476,7 @@ int source_file_open(const prov_options *opts, prov_source **pp, char **pzErr) {
   src->base.xNext = file_next;
   src->base.xClose = file_close;
   src->base.xParsed = file_parsed;
+  src->base.xStats = file_stats;
   src->base.xWrite = file_write;
   src->base.xDestroy = file_destroy;
   *pp = &src->base;

@@ -402,6 +402,7 @@ typedef struct http_req {
   int nRetry;
   double rWaited;
   int bRenewed;
+  prov_stats *pStats; /* the stream that asked, to count its own requests */
 } http_req;
 
 static size_t on_body(char *p, size_t sz, size_t nm, void *pArg) {
@@ -539,6 +540,7 @@ static int multi_collect(http_source *s) {
     pace_done(r->iPaceEntry, r->paceSeq);
     r->iPaceEntry = -1;
     if (!r->bToken) s->base.stats.nBytes += (sqlite3_int64)r->nResp;
+    if (!r->bToken && r->pStats) r->pStats->nBytes += (sqlite3_int64)r->nResp;
     if (trace_on()) {
       int ms2 = (int)((now_mono() - r->tStart) * 1000 + 0.5);
       if (cc == CURLE_OK) {
@@ -709,6 +711,7 @@ static int req_start(http_req *r, int bWait, int *pbLater, char **pzErr) {
   r->bRunning = 1;
   r->bDone = 0;
   if (!r->bToken) s->base.stats.nRequests++;
+  if (!r->bToken && r->pStats) r->pStats->nRequests++;
   return SQLITE_OK;
 nomem_list:
   curl_slist_free_all(l);
@@ -1224,6 +1227,7 @@ typedef struct http_stream {
   char *zPeekLink;      /* nextLink found by the page scan */
   int bPreTried;        /* prefetch considered for this page */
   http_req *pPre;       /* the next page, requested ahead */
+  prov_stats stats;     /* this stream's own counters */
   unsigned nTick;
 } http_stream;
 
@@ -1397,6 +1401,7 @@ static void stream_prefetch(http_stream *st) {
   }
   http_req *r = req_new(s, st->zWho, "GET", st->zPeekLink);
   if (!r) return;
+  r->pStats = &st->stats;
   int bLater = 0;
   char *zErr = 0;
   if (req_start(r, 0, &bLater, &zErr)) {
@@ -1443,6 +1448,7 @@ static int stream_fetch(http_stream *st, char **pzErr) {
       sqlite3_free(zKey);
       return SQLITE_NOMEM;
     }
+    r->pStats = &st->stats;
     rc = req_run(r, pzErr);
     if (rc) {
       sqlite3_free(zKey);
@@ -1494,6 +1500,7 @@ static int hs_next(prov_stream *pStream, const char **pz, size_t *pn, char **pzO
         st->nPageTaken++;
         st->nYielded++;
         s->base.stats.nScanned++;
+        st->stats.nScanned++;
         stream_prefetch(st);
         return SQLITE_ROW;
       }
@@ -1535,6 +1542,8 @@ fail:
   *pzOut = zErr;
   return st->rcFail;
 }
+
+static void hs_stats(prov_stream *pStream, prov_stats *p) { *p = ((http_stream *)pStream)->stats; }
 
 /* The members of the record last returned, found while its page was validated. */
 static const pj_member *hs_members(prov_stream *pStream, int *pn) {
@@ -1791,6 +1800,7 @@ int source_http_open(const prov_options *opts, prov_source **pp, char **pzErr) {
   s->base.xNext = hs_next;
   s->base.xClose = hs_close;
   s->base.xMembers = hs_members;
+  s->base.xStats = hs_stats;
   s->base.xWrite = hs_write;
   s->base.xDestroy = hs_destroy;
   *pp = &s->base;
