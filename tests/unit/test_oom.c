@@ -1,0 +1,350 @@
+/*
+** test_oom.c: out-of-memory behaviour of the extension.
+**
+** A failing allocator wraps SQLite's default one (SQLITE_CONFIG_MALLOC,
+** installed after sqlite3_shutdown and before sqlite3_initialize) and
+** libcurl's (curl_global_init_mem, before anything calls curl_global_init;
+** the extension's source_http_global_init() then only bumps libcurl's
+** count). Allocation number N fails (fail-once), or N and every later one
+** (keep-failing). Each scenario below (open a connection, register the
+** extension as sqlite3_provisioning_init does, run its statements) is run
+** for N = 1, 2, 3, ... until it completes without an injected failure.
+**
+** Every run must end in SQLITE_OK with exactly the rows of the run without
+** failures (an OOM must never quietly drop rows), or in SQLITE_NOMEM, or in
+** an error with a message; it must never crash. Leaks are LeakSanitizer's
+** (asan mode). After each failed run the scenario is run again without
+** failures and must give the baseline (no state was corrupted: a write
+** copy is either before or after the statement, never broken).
+**
+** Scenarios: a pushed-down SELECT over the file source; a join with the
+** provisioning_steps() TVF; INSERT and UPDATE on a writable file copy in
+** the cwd; a SELECT over the mock server (when MOCK_URL is set).
+** OOM_MAX_N (default 20000) caps N; OOM_STEP (default 1) strides it;
+** OOM_FIRST (default 1) is the first N; OOM_ONLY=NAME runs the scenarios
+** whose name starts with NAME; OOM_SHOW (default 3) wrong runs are printed
+** in full per mode (the rest are counted).
+*/
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../ext/provisioning.c" /* the entry point (excluded from the unit build) */
+
+static int nFail, nPass;
+#define CHECK(cond, ...)                                             \
+  do {                                                               \
+    if (cond) {                                                      \
+      nPass++;                                                       \
+    } else {                                                         \
+      nFail++;                                                       \
+      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+      fprintf(stderr, __VA_ARGS__);                                  \
+      fprintf(stderr, "\n");                                         \
+    }                                                                \
+  } while (0)
+
+/* ---- the failing allocators */
+
+static sqlite3_mem_methods mDefault;
+static volatile long nAllocs;  /* allocations since arming */
+static volatile long iFailAt;  /* 0: never fail */
+static volatile int bKeep;     /* keep failing after the first failure */
+static volatile long nFailed;  /* failures injected */
+
+/* A breakpoint for debuggers: gdb -ex 'break oom_fired' (with OOM_ONLY). */
+__attribute__((noinline)) void oom_fired(long k);
+__attribute__((noinline)) void oom_fired(long k) { __asm__ volatile("" ::"r"(k)); }
+
+static int should_fail(void) {
+  if (!iFailAt) return 0;
+  long k = __atomic_add_fetch(&nAllocs, 1, __ATOMIC_SEQ_CST);
+  if (k == iFailAt || (bKeep && k > iFailAt)) {
+    __atomic_add_fetch(&nFailed, 1, __ATOMIC_SEQ_CST);
+    oom_fired(k);
+    return 1;
+  }
+  return 0;
+}
+
+static void *oom_malloc(int n) { return should_fail() ? 0 : mDefault.xMalloc(n); }
+static void oom_free(void *p) { mDefault.xFree(p); }
+static void *oom_realloc(void *p, int n) {
+  if (n > mDefault.xSize(p) && should_fail()) return 0;
+  return mDefault.xRealloc(p, n);
+}
+static int oom_size(void *p) { return mDefault.xSize(p); }
+static int oom_roundup(int n) { return mDefault.xRoundup(n); }
+static int oom_init(void *p) { return mDefault.xInit(p); }
+static void oom_shutdown(void *p) { mDefault.xShutdown(p); }
+
+static void *c_malloc(size_t n) { return should_fail() ? 0 : malloc(n); }
+static void c_free(void *p) { free(p); }
+static void *c_realloc(void *p, size_t n) { return should_fail() ? 0 : realloc(p, n); }
+static char *c_strdup(const char *z) {
+  if (should_fail()) return 0;
+  return strdup(z);
+}
+static void *c_calloc(size_t a, size_t b) { return should_fail() ? 0 : calloc(a, b); }
+
+static void arm(long n, int keep) {
+  nAllocs = 0;
+  nFailed = 0;
+  bKeep = keep;
+  iFailAt = n;
+}
+static void disarm(void) { iFailAt = 0; }
+
+/* ---- running a scenario */
+
+typedef struct scen {
+  const char *zName;
+  const char *zSetup; /* run first (CREATE VIRTUAL TABLE...), its rows ignored */
+  const char *zSql;   /* the statements whose rows are collected */
+  const char *zCopy;  /* a file copied to ./oom_copy.json before each run */
+} scen;
+
+static char zRoot[1024];
+
+static void copy_file(const char *zFrom, const char *zTo) {
+  FILE *in = fopen(zFrom, "rb"), *out = fopen(zTo, "wb");
+  if (!in || !out) {
+    fprintf(stderr, "cannot copy %s to %s\n", zFrom, zTo);
+    exit(1);
+  }
+  char buf[8192];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), in)) > 0) fwrite(buf, 1, n, out);
+  fclose(in);
+  fclose(out);
+}
+
+/* Substitute @ROOT@ and @MOCK@. Plain malloc: not counted. */
+static char *subst(const char *z) {
+  const char *zMock = getenv("MOCK_URL");
+  size_t n = strlen(z) * 4 + 4096;
+  char *out = malloc(n), *o = out;
+  while (*z) {
+    if (strncmp(z, "@ROOT@", 6) == 0) {
+      o += sprintf(o, "%s", zRoot);
+      z += 6;
+    } else if (strncmp(z, "@MOCK@", 6) == 0) {
+      o += sprintf(o, "%s", zMock ? zMock : "");
+      z += 6;
+    } else {
+      *o++ = *z++;
+    }
+  }
+  *o = 0;
+  return out;
+}
+
+typedef struct res {
+  int rc;
+  char zErr[512];
+  char *zRows; /* malloc'd */
+  size_t nRows;
+} res;
+
+static void res_add(res *r, const char *z) {
+  size_t n = strlen(z);
+  r->zRows = realloc(r->zRows, r->nRows + n + 2);
+  memcpy(r->zRows + r->nRows, z, n);
+  r->nRows += n;
+  r->zRows[r->nRows++] = '\n';
+  r->zRows[r->nRows] = 0;
+}
+
+/* Run every statement of zSql; rows go to r (when not NULL). */
+static int run_sql(sqlite3 *db, const char *zSql, res *r) {
+  const char *zTail = zSql;
+  while (zTail && *zTail) {
+    sqlite3_stmt *st = 0;
+    int rc = sqlite3_prepare_v2(db, zTail, -1, &st, &zTail);
+    if (rc) return rc;
+    if (!st) continue;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      if (!r) continue;
+      char line[4096];
+      size_t o = 0;
+      line[0] = 0;
+      for (int i = 0; i < sqlite3_column_count(st) && o < sizeof(line) - 1; i++) {
+        const char *v = (const char *)sqlite3_column_text(st, i);
+        if (!v && sqlite3_column_type(st, i) != SQLITE_NULL) {
+          sqlite3_finalize(st);
+          return SQLITE_NOMEM; /* the text conversion failed */
+        }
+        o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s", i ? "|" : "", v ? v : "NULL");
+      }
+      res_add(r, line);
+    }
+    if (rc != SQLITE_DONE) {
+      sqlite3_finalize(st);
+      return rc;
+    }
+    rc = sqlite3_finalize(st);
+    if (rc) return rc;
+  }
+  return SQLITE_OK;
+}
+
+static void run_scen(const scen *s, res *r) {
+  memset(r, 0, sizeof(*r));
+  if (s->zCopy) {
+    char zFrom[2048];
+    snprintf(zFrom, sizeof(zFrom), "%s/%s", zRoot, s->zCopy);
+    copy_file(zFrom, "oom_copy.json");
+  }
+  char *zSetup = subst(s->zSetup), *zSql = subst(s->zSql);
+  sqlite3 *db = 0;
+  int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 0);
+  if (rc == SQLITE_OK) {
+    char *zErr = 0;
+    rc = sqlite3_provisioning_init(db, &zErr, 0);
+    if (zErr) snprintf(r->zErr, sizeof(r->zErr), "%s", zErr);
+    sqlite3_free(zErr);
+  }
+  if (rc == SQLITE_OK) rc = run_sql(db, zSetup, 0);
+  if (rc == SQLITE_OK) rc = run_sql(db, zSql, r);
+  if (rc != SQLITE_OK && !r->zErr[0] && db) snprintf(r->zErr, sizeof(r->zErr), "%s", sqlite3_errmsg(db));
+  r->rc = rc;
+  int rcClose = sqlite3_close(db);
+  if (rcClose != SQLITE_OK) {
+    fprintf(stderr, "%s: sqlite3_close: %d (a statement or blob left open)\n", s->zName, rcClose);
+    r->rc = 1000 + rcClose;
+    sqlite3_close_v2(db);
+  }
+  free(zSetup);
+  free(zSql);
+}
+
+static void test_scen(const scen *s) {
+  long nMax = getenv("OOM_MAX_N") ? atol(getenv("OOM_MAX_N")) : 20000;
+  long nStep = getenv("OOM_STEP") ? atol(getenv("OOM_STEP")) : 1;
+  if (nStep < 1) nStep = 1;
+  int nShow = getenv("OOM_SHOW") ? atoi(getenv("OOM_SHOW")) : 3; /* wrong runs printed per mode */
+  res base;
+  run_scen(s, &base);
+  CHECK(base.rc == SQLITE_OK && base.nRows > 0, "%s: baseline rc %d %s", s->zName, base.rc, base.zErr);
+  if (base.rc != SQLITE_OK) return;
+  for (int keep = 0; keep <= 1; keep++) {
+    long n;
+    int nNomem = 0, nOk = 0, nOther = 0, bDone = 0, nBad = 0;
+    long nFirst = getenv("OOM_FIRST") ? atol(getenv("OOM_FIRST")) : 1;
+    for (n = nFirst > 0 ? nFirst : 1; n <= nMax; n += nStep) {
+      res r;
+      arm(n, keep);
+      run_scen(s, &r);
+      long fired = nFailed;
+      disarm();
+      if (r.rc == SQLITE_OK) {
+        nOk++;
+        if (r.nRows != base.nRows || memcmp(r.zRows, base.zRows, base.nRows) != 0) {
+          if (++nBad > nShow) {
+            nFail++; /* counted, not printed: the summary line has the total */
+          } else
+          CHECK(0, "%s: N=%ld %s: OK but rows differ (%zu vs %zu bytes):\n%.600s\n-- want --\n%.600s", s->zName, n,
+                keep ? "keep" : "once", r.nRows, base.nRows, r.zRows ? r.zRows : "", base.zRows);
+        }
+      } else if ((r.rc & 0xff) == SQLITE_NOMEM) {
+        nNomem++;
+      } else if (r.rc == SQLITE_ERROR && r.zErr[0] && fired) {
+        nOther++; /* a clean error with a message */
+      } else {
+        if (++nBad > nShow) {
+          nFail++;
+        } else
+        CHECK(0, "%s: N=%ld %s: rc %d (%s), %ld failures injected", s->zName, n, keep ? "keep" : "once", r.rc,
+              r.zErr, fired);
+      }
+      free(r.zRows);
+      if (r.rc != SQLITE_OK) {
+        /* the same scenario without failures still gives the baseline */
+        res again;
+        run_scen(s, &again);
+        if (again.rc != SQLITE_OK || again.nRows != base.nRows || memcmp(again.zRows, base.zRows, base.nRows)) {
+          if (++nBad > nShow) {
+            nFail++;
+          } else
+          CHECK(0, "%s: after N=%ld %s: rc %d %s; rows differ from the baseline", s->zName, n,
+                keep ? "keep" : "once", again.rc, again.zErr);
+        }
+        free(again.zRows);
+      }
+      if (fired == 0) {
+        bDone = 1;
+        break;
+      }
+    }
+    CHECK(bDone, "%s: still failing at N=%ld", s->zName, nMax);
+    printf("%-16s %-12s: N=1..%ld: %d NOMEM, %d clean errors, %d OK, %d WRONG\n", s->zName,
+           keep ? "keep-failing" : "fail-once", n, nNomem, nOther, nOk, nBad);
+    fflush(stdout);
+  }
+  free(base.zRows);
+}
+
+int main(void) {
+  const char *z = getenv("ROOT");
+  if (!z) {
+    if (!getcwd(zRoot, sizeof(zRoot) - 8)) return 1;
+    strcat(zRoot, "/../..");
+  } else {
+    snprintf(zRoot, sizeof(zRoot), "%s", z);
+  }
+  /* libcurl's allocations through the counter, before any curl_global_init */
+  if (curl_global_init_mem(CURL_GLOBAL_ALL, c_malloc, c_free, c_realloc, c_strdup, c_calloc) != CURLE_OK) {
+    fprintf(stderr, "curl_global_init_mem failed\n");
+    return 1;
+  }
+  sqlite3_shutdown();
+  if (sqlite3_config(SQLITE_CONFIG_GETMALLOC, &mDefault) != SQLITE_OK) return 1;
+  sqlite3_mem_methods m = {oom_malloc, oom_free, oom_realloc, oom_size, oom_roundup, oom_init, oom_shutdown, 0};
+  if (sqlite3_config(SQLITE_CONFIG_MALLOC, &m) != SQLITE_OK) return 1;
+  /* lookaside would hide most small allocations from the allocator */
+  sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
+  if (sqlite3_initialize() != SQLITE_OK) return 1;
+
+  static const scen aScen[] = {
+      {"file pushdown",
+       "CREATE VIRTUAL TABLE temp.ev USING provisioning_events(source='file:@ROOT@/tests/data/seed003_page_success_fixed.json');",
+       "SELECT id, status, activity_date_time, duration_ms, target_identity_name FROM ev "
+       " WHERE status = 'success' AND activity_date_time > '2019-01-01' ORDER BY activity_date_time DESC LIMIT 5;"
+       "SELECT count(*), sum(duration_ms) FROM ev WHERE job_id LIKE '%%' OR duration_ms > 0;",
+       0},
+      {"tvf join",
+       "CREATE VIRTUAL TABLE temp.ev USING provisioning_events(source='file:@ROOT@/tests/data/seed003_page_failure.json');",
+       "SELECT e.id, s.step, s.name, s.status, m.name, m.new_value FROM ev e, provisioning_steps(e.provisioning_steps) s"
+       " LEFT JOIN provisioning_modified_properties(e.modified_properties) m ON m.position = s.step"
+       " ORDER BY e.id, s.step;",
+       0},
+      {"insert + update",
+       "CREATE VIRTUAL TABLE temp.w USING provisioning_events(source='file:oom_copy.json', writable=1);",
+       "INSERT INTO w(activity_date_time, job_id, action, duration_ms, status, target_identity_name) "
+       " VALUES ('2024-06-01T12:00:00+02:00', 'job-oom', 'create', 12, 'failure', 'O''Brien');"
+       "UPDATE w SET status = 'success', duration_ms = 30 WHERE job_id = 'job-oom';"
+       "SELECT job_id, status, duration_ms, activity_date_time FROM w ORDER BY activity_date_time;",
+       "tests/data/seed003_page_failure.json"},
+      {"mock select",
+       "CREATE VIRTUAL TABLE temp.g USING provisioning_events(source='@MOCK@/s/oom/v1.0', page_size=3, max_retries=0, "
+       " rate_limit=100000, rate_window=1);",
+       "SELECT id, status, duration_ms FROM g WHERE status = 'failure' LIMIT 4;",
+       0},
+  };
+  int nScen = (int)(sizeof(aScen) / sizeof(aScen[0]));
+  const char *zMock = getenv("MOCK_URL");
+  for (int i = 0; i < nScen; i++) {
+    const char *zOnly = getenv("OOM_ONLY");
+    if (zOnly && strncmp(aScen[i].zName, zOnly, strlen(zOnly)) != 0) continue;
+    if (strncmp(aScen[i].zName, "mock", 4) == 0 && (!zMock || !zMock[0])) {
+      printf("%s: skipped (no MOCK_URL)\n", aScen[i].zName);
+      continue;
+    }
+    test_scen(&aScen[i]);
+  }
+  unlink("oom_copy.json");
+  printf("%d checks passed, %d failed\n", nPass, nFail);
+  return nFail ? 1 : 0;
+}
