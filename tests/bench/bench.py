@@ -491,15 +491,15 @@ def main():
     print()
     print(f"== provisioning bench: N={N:,} events ({fsize / 1e6:.0f} MB), medians of {REPS} alternating runs, "
           f"wall clock (cpu = user+sys of the process)")
-    print(f"{'figure':<{w1}}  {'goal':<22}  {'result':<6}  measured")
-    print(f"{'-' * w1}  {'-' * 22}  {'-' * 6}  {'-' * min(w2, 60)}")
+    print(f"{'figure':<{w1}}  {'goal':<23}  {'result':<6}  measured")
+    print(f"{'-' * w1}  {'-' * 23}  {'-' * 6}  {'-' * min(w2, 60)}")
     sec = None
     for s, fig, val, goal, ok in rows:
         if s != sec:
             print(f"[{s}]")
             sec = s
         res = "" if ok is None else ("ok" if ok else "MISSED")
-        print(f"{fig:<{w1}}  {goal:<22}  {res:<6}  {val}")
+        print(f"{fig:<{w1}}  {goal:<23}  {res:<6}  {val}")
     print()
     mx = max(max(n[1], n[2]) for n in noise) if noise else 0
     print(f"noise: load average {load0:.2f} at start, {os.getloadavg()[0]:.2f} at end; largest run-to-run spread "
