@@ -27,6 +27,7 @@ ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$ROOT"
 [ -n "${MOCK_URL:-}" ] || { echo "MOCK_URL not set"; exit 77; }
 EXT=${EXT:-$ROOT/provisioning}
+SQLITE3=${SQLITE3:-sqlite3}
 B=${BUILD:-$ROOT/build/test-plain}/hardening_schema
 rm -rf "$B"; mkdir -p "$B"
 CANARY="hs-canary-$$-$RANDOM-7f3e"
@@ -78,7 +79,7 @@ printf '%s\n' "$CANARY" >"$B/token.txt"
 # attacker's own environment allows the hosts, the victim's does not)
 DB="$B/gift.db"
 env PROVISIONING_SOURCE= PROVISIONING_ALLOWED_HOSTS="evil.invalid,graph.microsoft.com.evil.invalid,127.0.0.1.evil.invalid" \
-  ALL_PROXY="$PROXY" HTTPS_PROXY="$PROXY" https_proxy="$PROXY" sqlite3 -batch -init /dev/null "$DB" <<SQL
+  ALL_PROXY="$PROXY" HTTPS_PROXY="$PROXY" https_proxy="$PROXY" $SQLITE3 -batch -init /dev/null "$DB" <<SQL
 .load $EXT
 CREATE VIRTUAL TABLE w USING provisioning_events(source='$MOCK_URL/s/hs_w/v1.0', auth='env:HS_CANARY_TOKEN', writable=1);
 CREATE TABLE inbox(job_id TEXT);
