@@ -3,8 +3,8 @@
 #
 # 1. Build every tests/fuzz/fuzz_*.c and run it FUZZ_SHORT_SECONDS (default
 #    10) through tests/fuzz/run.sh (make fuzz runs the same for longer).
-# 2. Replay every file of every tests/fuzz/corpus_NAME/ through its target
-#    at full length (libFuzzer truncates inputs to -max_len while fuzzing;
+# 2. Replay every file of every tests/fuzz/corpus_NAME/ through its target,
+#    one run per file (all failing files are listed), at full length (libFuzzer truncates inputs to -max_len while fuzzing;
 #    the replay also covers the 100,000-deep nesting seeds and any crash
 #    input kept as a regression file).
 # Skips (77) in asan mode (the targets carry their own sanitizers) and when
@@ -22,13 +22,19 @@ for t in tests/fuzz/fuzz_*.c; do
   exe=build/fuzz/fuzz_$name
   [ -x "$exe" ] || { echo "FAIL $name: not built"; status=1; continue; }
   [ -d "tests/fuzz/corpus_$name" ] || continue
-  n=$(ls "tests/fuzz/corpus_$name" | wc -l)
-  if ASAN_OPTIONS=detect_leaks=1 "$exe" -timeout=60 -rss_limit_mb=2048 "tests/fuzz/corpus_$name"/* \
-      >"build/fuzz/replay_$name.log" 2>&1; then
+  n=0; bad=()
+  for f in "tests/fuzz/corpus_$name"/*; do
+    n=$((n + 1))
+    if ! ASAN_OPTIONS=detect_leaks=1 "$exe" -timeout=60 -rss_limit_mb=2048 "$f" >"build/fuzz/replay_$name.log" 2>&1; then
+      bad+=("$(basename "$f"): $(grep -a -v -E '^(INFO|Running|==|NOTE|SUMMARY| +#|$)|Combine libFuzzer|deadly signal|Executed' \
+        "build/fuzz/replay_$name.log" | head -1 | cut -c1-200)")
+    fi
+  done
+  if [ ${#bad[@]} = 0 ]; then
     echo "PASS replay $name: $n corpus files"
   else
-    echo "FAIL replay $name: $n corpus files, see build/fuzz/replay_$name.log"
-    grep -E -m 5 'Running:|ERROR|runtime error|SUMMARY|buffer vs|differs|decodes|not |abort' "build/fuzz/replay_$name.log" | tail -5
+    echo "FAIL replay $name: ${#bad[@]} of $n corpus files fail:"
+    printf '    %s\n' "${bad[@]}"
     status=1
   fi
 done
