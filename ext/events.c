@@ -647,6 +647,7 @@ static int ev_build_body(ev_vtab *v, const char *zBase, sqlite3_value **aCol, co
   for (int i = 0; i < EV_NCOLUMN; i++) {
     if (!aUse[i] || i == EV_COLUMN_RAW) continue;
     azPath[nSlot] = ev_json_path(v, i);
+    if (!azPath[nSlot]) rc = SQLITE_NOMEM;
     aSlotCol[nSlot] = i;
     int k = 2 + nSlot * 2;
     int bJson = sch_events[i].eKind == SCH_JSON && sqlite3_value_type(aCol[i]) != SQLITE_NULL;

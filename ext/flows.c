@@ -160,7 +160,7 @@ static int fl_odata_type_index(const char *z, int n) {
   int nPre = (int)sizeof(FL_TYPE_PREFIX) - 1, nSuf = (int)sizeof(FL_TYPE_SUFFIX) - 1;
   if (n > 0 && z[0] != '#') { /* Graph also accepts the type without '#' */
     nPre--;
-    if (n < nPre + nSuf || memcmp(z, FL_TYPE_PREFIX + 1, (size_t)nPre) != 0) return -1;
+    if (n < nPre + nSuf || memcmp(z, &FL_TYPE_PREFIX[1], (size_t)nPre) != 0) return -1;
   } else if (n < nPre + nSuf || memcmp(z, FL_TYPE_PREFIX, (size_t)nPre) != 0) {
     return -1;
   }

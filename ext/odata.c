@@ -86,6 +86,7 @@ static int write_one(sqlite3_str *s, const sch_column *col, int op, const pv_val
   switch (col->eKind) {
     case SCH_TEXT:
       if (op != PQ_EQ || v->eType != SQLITE_TEXT) return 0;
+      if (memchr(v->z, 0, (size_t)v->n)) return 0; /* a NUL cannot travel in a URL */
       sqlite3_str_appendf(s, "%s eq ", zProp);
       odata_quote(s, v->z, v->n);
       return 1;
@@ -185,7 +186,7 @@ int odata_cond(sqlite3_str *pStr, const pq_cond *c) {
         ok = 1;
         break;
       }
-      if (v->eType != SQLITE_TEXT) break;
+      if (v->eType != SQLITE_TEXT || memchr(v->z, 0, (size_t)v->n)) break;
       const char *zLit = v->z;
       int nLit = v->n, bExact;
       if (c->op == PQ_GLOB && !pq_glob_literal(v->z, v->n, &bExact, &zLit, &nLit)) break;
@@ -231,7 +232,8 @@ char *odata_build(const pq_query *q, int bEncode, sqlite3_int64 nPageSize, sqlit
     sqlite3_str_appendf(out, "%s$orderby=%s%s%s", nPart++ ? "&" : "", sch_events[q->iOrderCol].azPath[0],
                         bEncode ? "%20" : " ", q->bDesc ? "desc" : "asc");
   }
-  sqlite3_int64 nTop = q->nTop > 0 ? q->nTop : nPageSize;
+  /* without LIMIT, the largest page Graph accepts: fewest requests */
+  sqlite3_int64 nTop = q->nTop > 0 ? q->nTop : nPageSize > 0 ? nPageSize : nPageMax;
   if (nPageMax > 0 && nTop > nPageMax) nTop = nPageMax;
   if (nTop > 0) sqlite3_str_appendf(out, "%s$top=%lld", nPart++ ? "&" : "", nTop);
   if (bSelect) {

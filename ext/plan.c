@@ -158,6 +158,13 @@ int pq_time_bound(int op, const char *z, int n, int *pOp, char zCanon[PQ_TIME_LE
   if (k == PQ_TIME_LEN) {
     /* r starts with a whole canonical time */
     if (!time_pad(z, k, zCanon)) return 0;
+    if (memcmp(zCanon, z, PQ_TIME_LEN) != 0) {
+      /* a month or day 00 was moved up: r lies below every valid time there */
+      if (op == PQ_EQ) return 0;
+      *pOp = bLower ? PQ_GE : PQ_LT;
+      *pbExact = 1;
+      return 1;
+    }
     if (n == PQ_TIME_LEN) {
       *pOp = op;
       *pbExact = 1;

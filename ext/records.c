@@ -189,12 +189,14 @@ static int rec_value(rec_splitter *p, size_t *pEnd, int bMembers, char **pzErr) 
     const char *zWhy = 0;
     int r = pj_value_members(p->aBuf + p->iPos, p->nData - p->iPos, &end, &errOff, &zWhy,
                              bMembers ? p->aMember : 0, bMembers ? &p->nMember : 0);
-    if (r == PJ_OK) {
+    /* a number running to the end of the buffer may go on in the next chunk */
+    if (r == PJ_OK && (p->iPos + end < p->nData || p->bEof)) {
       *pEnd = p->iPos + end;
       return SQLITE_OK;
     }
     if (r == PJ_ERROR) return rec_error(p, p->iPos + errOff, zWhy, pzErr);
     int rc = rec_fill(p, rec_keep_from(p), pzErr);
+    if (rc == SQLITE_DONE && r == PJ_OK) continue; /* at the end after all: the value is whole */
     if (rc == SQLITE_DONE) return rec_error(p, p->nData, "unexpected end of input (truncated?)", pzErr);
     if (rc != SQLITE_OK) return rc;
   }
