@@ -127,8 +127,21 @@ static int time_pad(const char *z, int k, char zOut[PQ_TIME_LEN + 1]) {
     zOut[i] = i < k ? z[i] : (time_template[i] == 'd' ? '0' : time_template[i]);
   }
   zOut[PQ_TIME_LEN] = 0;
-  if (zOut[5] == '0' && zOut[6] == '0') zOut[6] = '1';
-  if (zOut[8] == '0' && zOut[9] == '0') zOut[9] = '1';
+  /* a month or day 00 lies below every valid date there: the smallest valid
+     time above it is that field at 01 and everything after it at zero */
+  int iZero = 0;
+  if (zOut[5] == '0' && zOut[6] == '0') {
+    zOut[6] = '1';
+    zOut[8] = '0';
+    zOut[9] = '1';
+    iZero = 10;
+  } else if (zOut[8] == '0' && zOut[9] == '0') {
+    zOut[9] = '1';
+    iZero = 10;
+  }
+  if (iZero) {
+    for (int i = iZero; i < PQ_TIME_LEN; i++) zOut[i] = time_template[i] == 'd' ? '0' : time_template[i];
+  }
   char zCheck[PQ_TIME_LEN + 1];
   return pq_time_normalize(zOut, PQ_TIME_LEN, zCheck) && memcmp(zCheck, zOut, PQ_TIME_LEN) == 0;
 }

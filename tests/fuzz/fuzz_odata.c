@@ -121,6 +121,15 @@ static void check_build(const uint8_t *data, int n) {
       abort();
     }
   }
+  /* text holding a NUL is never sent (it cannot travel in a URL) */
+  if (memchr(data, 0, (size_t)n)) {
+    if (strncmp(zUrl, "$filter=", 8) == 0) {
+      fprintf(stderr, "a value with a NUL was sent: %s\n", zUrl);
+      abort();
+    }
+    sqlite3_free(zUrl);
+    return;
+  }
   if (strncmp(zUrl, "$filter=", 8) != 0) {
     fprintf(stderr, "no $filter: %s\n", zUrl);
     abort();

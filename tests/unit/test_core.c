@@ -419,7 +419,7 @@ static void test_odata(void) {
   q.colUsed |= (uint64_t)1 << EV_COLUMN_RAW;
   z = odata_build(&q, 1, 0, 1000, 1);
   CHECK_STR(z, "$filter=provisioningStatusInfo%2Fstatus%20eq%20%27failure%27%20and%20activityDateTime%20gt%20"
-               "2024-06-01T00%3A00%3A00.0000000Z&$orderby=activityDateTime%20desc");
+               "2024-06-01T00%3A00%3A00.0000000Z&$orderby=activityDateTime%20desc&$top=1000");
   sqlite3_free(z);
   q.nTop = 5000;
   q.nCond = 0;
