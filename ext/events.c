@@ -82,7 +82,6 @@ typedef struct ev_cursor {
   size_t nRec;
   int bEof;
   int bRecheck; /* re-evaluate the query locally (remote sources) */
-  prov_stats start;
   sqlite3_int64 nReturned;
   int bRecorded; /* counters published (at the end of the scan) */
   sqlite3_int64 iSeq; /* when the scan started, among this connection's scans */
@@ -336,13 +335,8 @@ static void ev_cursor_record(ev_cursor *c) {
   if (c->iSeq < v->pGlobal->iLastSeq) return;
   v->pGlobal->iLastSeq = c->iSeq;
   prov_stats *g = &v->pGlobal->last;
-  if (v->pSrc->xStats) {
-    v->pSrc->xStats(c->pStream, g);
-  } else {
-    g->nScanned = v->pSrc->stats.nScanned - c->start.nScanned;
-    g->nRequests = v->pSrc->stats.nRequests - c->start.nRequests;
-    g->nBytes = v->pSrc->stats.nBytes - c->start.nBytes;
-  }
+  memset(g, 0, sizeof(*g));
+  if (v->pSrc->xStats) v->pSrc->xStats(c->pStream, g);
   g->nReturned = c->nReturned;
   c->bRecorded = 1;
 }
@@ -495,7 +489,6 @@ static int evFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, in
   }
   c->bRecheck = v->pSrc->eProfile != PQ_PROFILE_LOCAL;
   if (v->pGlobal) c->iSeq = ++v->pGlobal->nSeq;
-  c->start = v->pSrc->stats;
   rc = v->pSrc->xOpen(v->pSrc, v->zPath, q, &c->pStream, &zErr);
   if (rc) {
     ev_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_events: %s", sqlite3_errstr(rc)));
@@ -608,18 +601,11 @@ static int ev_bind_value(ev_vtab *v, sqlite3_stmt *pStmt, int iSlot, int i, sqli
     case SCH_JSON:
     case SCH_RAW: {
       const char *z = (const char *)sqlite3_value_text(pVal);
-      size_t n = (size_t)sqlite3_value_bytes(pVal), end = 0, errOff = 0;
-      const char *zWhy = "not JSON";
-      int r = z ? pj_value_end(z, n, &end, &errOff, &zWhy) : PJ_ERROR;
-      if (r == PJ_MORE) errOff = n;
-      if (r == PJ_OK && pj_skip_ws(z, n, end) != n) {
-        r = PJ_ERROR;
-        errOff = end;
-        zWhy = "text after the JSON value";
-      }
-      if (r != PJ_OK) {
+      size_t n = (size_t)sqlite3_value_bytes(pVal), errOff;
+      const char *zWhy;
+      if (pj_check_one(z, n, &errOff, &zWhy, 0) != PJ_OK) {
         ev_set_error(v, sqlite3_mprintf("provisioning_events: %s is not valid JSON (%s at byte %lld)", col->zName,
-                                        r == PJ_MORE ? "unexpected end" : zWhy, (long long)errOff));
+                                        zWhy, (long long)errOff));
         return SQLITE_ERROR;
       }
       return sqlite3_bind_text(pStmt, iSlot, z, (int)n, SQLITE_TRANSIENT);
@@ -717,12 +703,13 @@ static int evUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite_
         return SQLITE_ERROR;
       }
       const char *z = (const char *)sqlite3_value_text(aCol[EV_COLUMN_RAW]);
-      size_t n = (size_t)sqlite3_value_bytes(aCol[EV_COLUMN_RAW]), end = 0, errOff = 0;
-      const char *zWhy = "unexpected end";
-      int r = z ? pj_value_end(z, n, &end, &errOff, &zWhy) : PJ_ERROR;
-      if (r != PJ_OK || pj_skip_ws(z, n, end) != n || z[pj_skip_ws(z, n, 0)] != '{') {
+      size_t n = (size_t)sqlite3_value_bytes(aCol[EV_COLUMN_RAW]), errOff;
+      const char *zWhy;
+      int bObject = 0;
+      int r = pj_check_one(z, n, &errOff, &zWhy, &bObject);
+      if (r != PJ_OK || !bObject) {
         ev_set_error(v, sqlite3_mprintf("provisioning_events: raw must be one JSON object (%s at byte %lld)",
-                                        r == PJ_OK ? "not an object" : zWhy, (long long)errOff));
+                                        r == PJ_OK ? "not an object" : zWhy, r == PJ_OK ? 0LL : (long long)errOff));
         return SQLITE_ERROR;
       }
       zBody = sqlite3_mprintf("%s", z);

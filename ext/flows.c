@@ -807,25 +807,16 @@ static int fl_append_member(fl_vtab *v, sqlite3_str *s, int i, sqlite3_value *pV
     }
     case FL_KIND_JSON: {
       const char *z = (const char *)sqlite3_value_text(pVal);
-      size_t n = (size_t)sqlite3_value_bytes(pVal), end = 0, errOff = 0;
-      const char *zWhy = "not JSON";
+      size_t n = (size_t)sqlite3_value_bytes(pVal), errOff;
+      const char *zWhy;
+      int bObject = 0;
       if (!z) return SQLITE_NOMEM;
-      int r = pj_value_end(z, n, &end, &errOff, &zWhy);
-      if (r == PJ_MORE) {
-        errOff = n;
-        zWhy = "unexpected end";
-      }
-      if (r == PJ_OK && pj_skip_ws(z, n, end) != n) {
-        r = PJ_ERROR;
-        errOff = end;
-        zWhy = "text after the JSON value";
-      }
-      if (r != PJ_OK) {
+      if (pj_check_one(z, n, &errOff, &zWhy, &bObject) != PJ_OK) {
         fl_set_error(v, sqlite3_mprintf("provisioning_flows: %s is not valid JSON (%s at byte %lld)", col->zName,
                                         zWhy, (long long)errOff));
         return SQLITE_ERROR;
       }
-      if (z[pj_skip_ws(z, n, 0)] != '{') {
+      if (!bObject) {
         fl_set_error(v, sqlite3_mprintf("provisioning_flows: %s must be a JSON object (or NULL)", col->zName));
         return SQLITE_ERROR;
       }
@@ -860,13 +851,13 @@ static char *fl_flow_path(const char *zSet, const char *zId) {
 
 /* Check a JSON text given as raw: one object whose @odata.type names a flow type. */
 static int fl_check_raw(fl_vtab *v, const char *z, size_t n, int *piType) {
-  size_t end = 0, errOff = 0;
-  const char *zWhy = "unexpected end";
-  int r = z ? pj_value_end(z, n, &end, &errOff, &zWhy) : PJ_ERROR;
-  if (r == PJ_MORE) errOff = n;
-  if (r != PJ_OK || pj_skip_ws(z, n, end) != n || z[pj_skip_ws(z, n, 0)] != '{') {
+  size_t errOff;
+  const char *zWhy;
+  int bObject = 0;
+  int r = pj_check_one(z, n, &errOff, &zWhy, &bObject);
+  if (r != PJ_OK || !bObject) {
     fl_set_error(v, sqlite3_mprintf("provisioning_flows: raw must be one JSON object (%s at byte %lld)",
-                                    r == PJ_OK ? "not an object" : zWhy, (long long)errOff));
+                                    r == PJ_OK ? "not an object" : zWhy, r == PJ_OK ? 0LL : (long long)errOff));
     return SQLITE_ERROR;
   }
   pj_doc d;
@@ -992,9 +983,9 @@ static int fl_same(int i, sqlite3_value *pVal, const char *zOld) {
   if (!z) return 0;
   size_t n = (size_t)sqlite3_value_bytes(pVal);
   if (col->eKind == FL_KIND_JSON || col->eKind == FL_KIND_RAW) {
-    size_t end = 0, errOff = 0;
+    size_t errOff;
     const char *zWhy;
-    if (pj_value_end(z, n, &end, &errOff, &zWhy) != PJ_OK || pj_skip_ws(z, n, end) != n) return 0;
+    if (pj_check_one(z, n, &errOff, &zWhy, 0) != PJ_OK) return 0;
     char *zMin = sqlite3_malloc64(n + 1);
     if (!zMin) return 0;
     int nMin = pj_minify(z, n, zMin);

@@ -304,6 +304,26 @@ int pj_value_members(const char *z, size_t n, size_t *pEnd, size_t *pErrOff, con
   }
 }
 
+int pj_check_one(const char *z, size_t n, size_t *pErrOff, const char **pzWhy, int *pbObject) {
+  size_t end = 0;
+  *pErrOff = 0;
+  *pzWhy = "not JSON";
+  int r = z ? pj_value_end(z, n, &end, pErrOff, pzWhy) : PJ_ERROR;
+  if (r == PJ_MORE) {
+    *pErrOff = n;
+    *pzWhy = "unexpected end";
+    return PJ_ERROR;
+  }
+  if (r != PJ_OK) return PJ_ERROR;
+  if (pj_skip_ws(z, n, end) != n) {
+    *pErrOff = end;
+    *pzWhy = "text after the JSON value";
+    return PJ_ERROR;
+  }
+  if (pbObject) *pbObject = z[pj_skip_ws(z, n, 0)] == '{';
+  return PJ_OK;
+}
+
 int pj_parse(pj_doc *d, const char *z, size_t n) {
   jsmn_parser p;
   if (n > 0x7fffffff) return SQLITE_TOOBIG;

@@ -61,6 +61,14 @@ typedef struct pj_member {
 int pj_value_members(const char *z, size_t n, size_t *pEnd, size_t *pErrOff, const char **pzWhy,
                      pj_member *aMember, int *pnMember);
 
+/*
+** Is z[0..n) exactly one JSON value, with nothing but whitespace around
+** it? PJ_OK (and *pbObject set when it is an object, if pbObject is not
+** NULL), or PJ_ERROR with the offset and reason of the first fault
+** ("unexpected end" at n, "text after the JSON value", or the syntax error).
+*/
+int pj_check_one(const char *z, size_t n, size_t *pErrOff, const char **pzWhy, int *pbObject);
+
 /* Skip JSON whitespace from offset i; returns the first other offset. */
 size_t pj_skip_ws(const char *z, size_t n, size_t i);
 

@@ -81,10 +81,7 @@ struct prov_source {
   ** when unknown. Saves finding them again.
   */
   const struct pj_member *(*xMembers)(prov_stream *, int *pn);
-  /*
-  ** Optional: this stream's own counters (when absent, the table takes the
-  ** difference of the source's counters, which is wrong for overlapping scans).
-  */
+  /* Optional: this stream's own counters (scans may overlap). */
   void (*xStats)(prov_stream *, prov_stats *);
   /*
   ** Send one write: zMethod "POST" / "PATCH" / "DELETE" to zPath with the

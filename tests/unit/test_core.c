@@ -74,6 +74,16 @@ static void test_validate(void) {
   zDeep[200000] = 0;
   CHECK_STR(validate(zDeep, &end, &err), "JSON nested too deeply (over 512 levels)");
   free(zDeep);
+  /* exactly one value */
+  const char *zWhy2;
+  size_t off2;
+  int bObj = 0;
+  CHECK(pj_check_one(" {\"a\":1} ", 9, &off2, &zWhy2, &bObj) == PJ_OK && bObj);
+  CHECK(pj_check_one("[1]", 3, &off2, &zWhy2, &bObj) == PJ_OK && !bObj);
+  CHECK(pj_check_one("[1] x", 5, &off2, &zWhy2, 0) == PJ_ERROR && off2 == 3 &&
+        strcmp(zWhy2, "text after the JSON value") == 0);
+  CHECK(pj_check_one("[1,", 3, &off2, &zWhy2, 0) == PJ_ERROR && off2 == 3 && strcmp(zWhy2, "unexpected end") == 0);
+  CHECK(pj_check_one("[1,]", 4, &off2, &zWhy2, 0) == PJ_ERROR && off2 == 3);
   int line, col;
   pj_line_col("a\nbc\nd", 4, &line, &col);
   CHECK(line == 2 && col == 3);
