@@ -16,6 +16,9 @@ static const char *const azTop[EV_NTOP] = {
     "servicePrincipal", "sourceSystem", "targetSystem", "sourceIdentity", "targetIdentity",
     "provisioningSteps", "modifiedProperties"};
 static int anTop[EV_NTOP];
+/* The members of each name length (at most 4 share one), each list ending in -1. */
+#define EV_MAX_KEYLEN 32
+static signed char aByLen[EV_MAX_KEYLEN][5];
 
 /* For each column and alternative path: the top-level slot and the rest of the path. */
 static int aColTop[EV_NCOLUMN][3];
@@ -23,7 +26,13 @@ static const char *azColRest[EV_NCOLUMN][3];
 static pthread_once_t evOnce = PTHREAD_ONCE_INIT;
 
 static void ev_init_paths(void) {
-  for (int t = 0; t < EV_NTOP; t++) anTop[t] = (int)strlen(azTop[t]);
+  memset(aByLen, -1, sizeof(aByLen));
+  for (int t = 0; t < EV_NTOP; t++) {
+    anTop[t] = (int)strlen(azTop[t]);
+    signed char *p = aByLen[anTop[t]];
+    while (*p >= 0) p++;
+    *p = (signed char)t;
+  }
   for (int c = 0; c < EV_NCOLUMN; c++) {
     for (int a = 0; a < 3; a++) {
       const char *zPath = sch_events[c].azPath[a];
@@ -39,11 +48,26 @@ static void ev_init_paths(void) {
   }
 }
 
+/* Note member *pm if it is one we read (the first of a duplicated name wins). */
+static void ev_row_index(ev_row *r, const pj_member *pm) {
+  const char *zKey = r->z + pm->iKey;
+  if (pm->nKey <= 0 || pm->nKey >= EV_MAX_KEYLEN) return;
+  for (const signed char *p = aByLen[pm->nKey]; *p >= 0; p++) {
+    int t = *p;
+    if (zKey[0] == azTop[t][0] && memcmp(zKey, azTop[t], (size_t)pm->nKey) == 0) {
+      if (r->aTopVal[t] < 0) {
+        r->aTopVal[t] = pm->iVal;
+        r->aTopLen[t] = pm->nVal;
+      }
+      return;
+    }
+  }
+}
+
 int ev_row_load(ev_row *r, const char *z, size_t n, const pj_member *aMember, int nMember) {
   pthread_once(&evOnce, ev_init_paths);
   r->z = z;
   r->n = n;
-  r->gen++;
   for (int t = 0; t < EV_NTOP; t++) r->aTopVal[t] = -1;
   if (!aMember || nMember < 0) {
     size_t end = 0, errOff = 0;
@@ -51,45 +75,15 @@ int ev_row_load(ev_row *r, const char *z, size_t n, const pj_member *aMember, in
     if (pj_value_members(z, n, &end, &errOff, &zWhy, r->aMember, &nMember) != PJ_OK) return SQLITE_MISMATCH;
     aMember = r->aMember;
     if (nMember < 0) {
-      /* not an object, or too many members to index: find ours with jsmn */
+      /* not an object, or too many members to index: walk them all */
       size_t i = pj_skip_ws(z, n, 0);
+      pj_member m;
       if (i >= n || z[i] != '{') return SQLITE_MISMATCH;
-      pj_doc *d = &r->aDoc[0];
-      int rc = pj_parse(d, z, n);
-      if (rc) return rc;
-      int k = 1;
-      for (int m = 0; m < d->aTok[0].size && k + 1 < d->nTok; m++) {
-        const jsmntok_t *key = &d->aTok[k], *val = &d->aTok[k + 1];
-        int s0 = val->start, e0 = val->end;
-        if (val->type == JSMN_STRING) s0--, e0++;
-        for (int t = 0; t < EV_NTOP; t++) {
-          if (anTop[t] == key->end - key->start && memcmp(z + key->start, azTop[t], (size_t)anTop[t]) == 0) {
-            if (r->aTopVal[t] < 0) {
-              r->aTopVal[t] = s0;
-              r->aTopLen[t] = e0 - s0;
-            }
-            break;
-          }
-        }
-        k = pj_skip(d, k + 1);
-      }
-      r->aDocGen[0] = 0; /* that doc held the whole object, not member 0 */
+      while (pj_text_next_member(z, n, &i, &m)) ev_row_index(r, &m);
       return SQLITE_OK;
     }
   }
-  for (int m = 0; m < nMember; m++) {
-    const pj_member *pm = &aMember[m];
-    const char *zKey = z + pm->iKey;
-    for (int t = 0; t < EV_NTOP; t++) {
-      if (anTop[t] == pm->nKey && zKey[0] == azTop[t][0] && memcmp(zKey, azTop[t], (size_t)pm->nKey) == 0) {
-        if (r->aTopVal[t] < 0) {
-          r->aTopVal[t] = pm->iVal;
-          r->aTopLen[t] = pm->nVal;
-        }
-        break;
-      }
-    }
-  }
+  for (int m = 0; m < nMember; m++) ev_row_index(r, &aMember[m]);
   return SQLITE_OK;
 }
 
@@ -121,20 +115,10 @@ static int ev_span(ev_row *r, int iCol, const char **pz, int *pn) {
     int n = r->aTopLen[t];
     const char *zRest = azColRest[iCol][a];
     if (zRest[0]) {
-      if (z[0] != '{') continue;
-      pj_doc *d = &r->aDoc[t];
-      if (r->aDocGen[t] != r->gen) {
-        int rc = pj_parse(d, z, (size_t)n);
-        if (rc) return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
-        r->aDocGen[t] = r->gen;
-      }
-      int i = pj_path(d, 0, zRest);
-      if (i < 0) continue;
-      const jsmntok_t *tok = &d->aTok[i];
-      int s0 = tok->start, e0 = tok->end;
-      if (tok->type == JSMN_STRING) s0--, e0++;
-      z = d->z + s0;
-      n = e0 - s0;
+      size_t off, len;
+      if (z[0] != '{' || !pj_text_path(z, (size_t)n, zRest, &off, &len)) continue;
+      z += off;
+      n = (int)len;
     }
     if (!ev_is_null(z, n)) {
       *pz = z;
@@ -159,9 +143,13 @@ static int ev_json_text(ev_row *r, const char *z, int n, pv_value *pOut) {
   pOut->z = z;
   pOut->n = n;
   if (n > 0 && (z[0] == '{' || z[0] == '[')) {
-    if (ev_scratch(r, (size_t)n)) return SQLITE_NOMEM;
-    pOut->n = pj_minify(z, (size_t)n, r->zScratch);
-    pOut->z = r->zScratch;
+    size_t w = pj_text_first_ws(z, (size_t)n); /* compact text is used as it is */
+    if (w < (size_t)n) {
+      if (ev_scratch(r, (size_t)n)) return SQLITE_NOMEM;
+      memcpy(r->zScratch, z, w);
+      pOut->n = (int)w + pj_minify(z + w, (size_t)n - w, r->zScratch + w);
+      pOut->z = r->zScratch;
+    }
   }
   return SQLITE_OK;
 }
@@ -265,7 +253,6 @@ int ev_row_result(ev_row *r, int iCol, sqlite3_context *ctx) {
 }
 
 void ev_row_free(ev_row *r) {
-  for (int t = 0; t < EV_NTOP; t++) pj_doc_free(&r->aDoc[t]);
   sqlite3_free(r->zScratch);
   r->zScratch = 0;
   r->nScratch = 0;

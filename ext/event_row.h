@@ -27,9 +27,6 @@ typedef struct ev_row {
   size_t n;
   int aTopVal[EV_NTOP]; /* offset of each known member's value, or -1 */
   int aTopLen[EV_NTOP];
-  pj_doc aDoc[EV_NTOP]; /* a member's value, tokenised when first needed */
-  unsigned aDocGen[EV_NTOP];
-  unsigned gen;          /* bumped by each load: older docs are stale */
   pj_member aMember[PJ_MAX_MEMBERS];
   char *zScratch; /* decoded text of the last value read */
   size_t nScratch;

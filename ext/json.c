@@ -14,6 +14,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 SQLITE_EXTENSION_INIT3
 
@@ -46,10 +49,6 @@ static int pj_hexval(unsigned char c) {
   return -1;
 }
 
-/*
-** Scan a string starting at z[*pi] == '"'. On PJ_OK *pi is just past the
-** closing quote.
-*/
 /* Bytes that end a run of plain string content: '"', '\\' and controls. */
 static const unsigned char aStringStop[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -57,68 +56,89 @@ static const unsigned char aStringStop[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
 };
 
-/* Has the 8-byte word a byte that is '"', '\\' or below 0x20? (SWAR) */
-static int pj_word_has_stop(uint64_t w) {
+/*
+** The first offset at or after i whose byte is '"', '\\' or a control
+** character (below 0x20), or n. Sixteen bytes at a time with SSE2 where
+** the compiler has it, else eight at a time in a 64-bit word.
+*/
+static size_t pj_string_stop(const char *z, size_t i, size_t n) {
+#if defined(__SSE2__)
+  const __m128i vq = _mm_set1_epi8('"'), vb = _mm_set1_epi8('\\'), v1f = _mm_set1_epi8(0x1f);
+  while (i + 16 <= n) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(z + i));
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, vq), _mm_cmpeq_epi8(v, vb)),
+                             _mm_cmpeq_epi8(_mm_max_epu8(v, v1f), v1f));
+    unsigned bits = (unsigned)_mm_movemask_epi8(m);
+    if (bits) return i + (size_t)__builtin_ctz(bits);
+    i += 16;
+  }
+#else
   const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-  uint64_t q = w ^ (ones * '"');
-  uint64_t b = w ^ (ones * '\\');
-  uint64_t hasQ = (q - ones) & ~q & highs;
-  uint64_t hasB = (b - ones) & ~b & highs;
-  uint64_t hasC = (w - ones * 0x20) & ~w & highs;
-  return (hasQ | hasB | hasC) != 0;
+  while (i + 8 <= n) {
+    uint64_t w;
+    memcpy(&w, z + i, 8);
+    uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+    /* the lowest flagged byte of each test is exact (borrows only run upwards) */
+    uint64_t hit = ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w);
+    hit &= highs;
+    if (hit) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+      break; /* the byte loop below finds it */
+#else
+      return i + (size_t)(__builtin_ctzll(hit) >> 3);
+#endif
+    }
+    i += 8;
+  }
+#endif
+  while (i < n && !aStringStop[(unsigned char)z[i]]) i++;
+  return i;
 }
 
+/*
+** Scan a string starting at z[*pi] == '"'. On PJ_OK *pi is just past the
+** closing quote.
+*/
 static int pj_scan_string(const char *z, size_t n, size_t *pi,
                           size_t *pErrOff, const char **pzWhy) {
   size_t i = *pi + 1;
-  while (i < n) {
-    /* skip plain content 8 bytes at a time */
-    while (i + 8 <= n) {
-      uint64_t w;
-      memcpy(&w, z + i, 8);
-      if (pj_word_has_stop(w)) break;
-      i += 8;
-    }
-    while (i < n && !aStringStop[(unsigned char)z[i]]) i++;
-    if (i >= n) break;
+  for (;;) {
+    i = pj_string_stop(z, i, n);
+    if (i >= n) return PJ_MORE;
     unsigned char c = (unsigned char)z[i];
     if (c == '"') {
       *pi = i + 1;
       return PJ_OK;
-    }
-    if (c == '\\') {
-      if (i + 1 >= n) return PJ_MORE;
-      switch (z[i + 1]) {
-        case '"': case '\\': case '/': case 'b': case 'f': case 'n':
-        case 'r': case 't':
-          i += 2;
-          break;
-        case 'u':
-          for (int k = 0; k < 4; k++) {
-            if (i + 2 + k >= n) return PJ_MORE;
-            if (pj_hexval((unsigned char)z[i + 2 + k]) < 0) {
-              *pErrOff = i;
-              *pzWhy = "invalid \\u escape";
-              return PJ_ERROR;
-            }
-          }
-          i += 6;
-          break;
-        default:
-          *pErrOff = i;
-          *pzWhy = "invalid escape in string";
-          return PJ_ERROR;
-      }
-      continue;
     }
     if (c < 0x20) {
       *pErrOff = i;
       *pzWhy = "control character in string";
       return PJ_ERROR;
     }
-    i++;
+    /* a backslash */
+    if (i + 1 >= n) return PJ_MORE;
+    switch (z[i + 1]) {
+      case '"': case '\\': case '/': case 'b': case 'f': case 'n':
+      case 'r': case 't':
+        i += 2;
+        break;
+      case 'u':
+        for (int k = 0; k < 4; k++) {
+          if (i + 2 + k >= n) return PJ_MORE;
+          if (pj_hexval((unsigned char)z[i + 2 + k]) < 0) {
+            *pErrOff = i;
+            *pzWhy = "invalid \\u escape";
+            return PJ_ERROR;
+          }
+        }
+        i += 6;
+        break;
+      default:
+        *pErrOff = i;
+        *pzWhy = "invalid escape in string";
+        return PJ_ERROR;
+    }
   }
-  return PJ_MORE;
 }
 
 /* Scan a number at z[*pi]. bTop: the number may end at the end of input. */
@@ -178,130 +198,136 @@ static int pj_scan_literal(const char *z, size_t n, size_t *pi,
   return PJ_OK;
 }
 
-enum { S_VALUE, S_VALUE_OR_CLOSE, S_VALUE_AFTER_COMMA, S_KEY_OR_CLOSE,
-       S_KEY_AFTER_COMMA, S_COLON, S_AFTER };
+/* Skip JSON whitespace; compact JSON pays one comparison. */
+#define PJ_SKIP_WS(z, n, i) \
+  while ((i) < (n) && (unsigned char)(z)[i] <= ' ' && pj_is_ws((unsigned char)(z)[i])) (i)++
 
 int pj_value_end(const char *z, size_t n, size_t *pEnd, size_t *pErrOff,
                  const char **pzWhy) {
   return pj_value_members(z, n, pEnd, pErrOff, pzWhy, 0, 0);
 }
 
+/*
+** The validator proper. Three places in the grammar, each a label: a value
+** is expected (value), a key is expected (key), a value has just ended
+** (after). The bit stack says whether each open container is an object.
+*/
 int pj_value_members(const char *z, size_t n, size_t *pEnd, size_t *pErrOff, const char **pzWhy,
                      pj_member *aMember, int *pnMember) {
   unsigned char aStack[PJ_MAX_DEPTH / 8 + 1];
-  int depth = 0;
-  int st = S_VALUE;
+  int depth = 0, rc, inObj;
+  int nMember = 0, bTopObj = 0, bComma = 0;
   size_t i = 0;
-  int rc;
-  int nMember = 0, bOpen = 0; /* a member of the outer object is being read */
+  unsigned char c;
   if (pnMember) *pnMember = -1;
-  for (;;) {
-    if (bOpen && st == S_AFTER && depth == 1) {
-      /* the member's value just ended */
-      if (nMember < PJ_MAX_MEMBERS) aMember[nMember].nVal = (int)i - aMember[nMember].iVal;
-      nMember++;
-      bOpen = 0;
+
+value:
+  PJ_SKIP_WS(z, n, i);
+  if (i >= n) return PJ_MORE;
+  c = (unsigned char)z[i];
+  if (c == '"') {
+    rc = pj_scan_string(z, n, &i, pErrOff, pzWhy);
+    if (rc) return rc;
+    goto after;
+  }
+  if (c == '{' || c == '[') {
+    if (depth >= PJ_MAX_DEPTH) {
+      *pErrOff = i;
+      *pzWhy = "JSON nested too deeply (over 512 levels)";
+      return PJ_ERROR;
     }
-    if (st == S_AFTER && depth == 0) {
-      *pEnd = i;
-      if (aMember && z[pj_skip_ws(z, n, 0)] == '{') *pnMember = nMember <= PJ_MAX_MEMBERS ? nMember : -1;
-      return PJ_OK;
+    if (depth == 0) bTopObj = c == '{';
+    if (c == '{') {
+      aStack[depth >> 3] |= (unsigned char)(1u << (depth & 7));
+    } else {
+      aStack[depth >> 3] &= (unsigned char)~(1u << (depth & 7));
     }
-    while (i < n && pj_is_ws((unsigned char)z[i])) i++;
+    depth++;
+    i++;
+    PJ_SKIP_WS(z, n, i);
     if (i >= n) return PJ_MORE;
-    unsigned char c = (unsigned char)z[i];
-    int inObj = depth > 0 && (aStack[(depth - 1) >> 3] >> ((depth - 1) & 7)) & 1;
-    switch (st) {
-      case S_KEY_OR_CLOSE:
-      case S_KEY_AFTER_COMMA:
-        if (c == '"') {
-          size_t iKey = i;
-          rc = pj_scan_string(z, n, &i, pErrOff, pzWhy);
-          if (rc) return rc;
-          if (aMember && depth == 1 && nMember < PJ_MAX_MEMBERS) {
-            aMember[nMember].iKey = (int)iKey + 1;
-            aMember[nMember].nKey = (int)(i - iKey) - 2;
-          }
-          st = S_COLON;
-        } else if (c == '}' && st == S_KEY_OR_CLOSE) {
-          depth--;
-          i++;
-          st = S_AFTER;
-        } else {
-          *pErrOff = i;
-          *pzWhy = c == '}' ? "trailing comma before '}'" : "expected a string key";
-          return PJ_ERROR;
-        }
-        break;
-      case S_COLON:
-        if (c != ':') {
-          *pErrOff = i;
-          *pzWhy = "expected ':' after key";
-          return PJ_ERROR;
-        }
-        i++;
-        st = S_VALUE;
-        break;
-      case S_AFTER:
-        if (c == ',') {
-          i++;
-          st = inObj ? S_KEY_AFTER_COMMA : S_VALUE_AFTER_COMMA;
-        } else if ((c == '}' && inObj) || (c == ']' && !inObj)) {
-          depth--;
-          i++;
-          st = S_AFTER;
-        } else {
-          *pErrOff = i;
-          *pzWhy = inObj ? "expected ',' or '}'" : "expected ',' or ']'";
-          return PJ_ERROR;
-        }
-        break;
-      default: /* a value is expected */
-        if (aMember && depth == 1 && inObj && st == S_VALUE) {
-          if (nMember < PJ_MAX_MEMBERS) aMember[nMember].iVal = (int)i;
-          bOpen = 1;
-        }
-        if (c == ']' && st == S_VALUE_OR_CLOSE) {
-          depth--;
-          i++;
-          st = S_AFTER;
-          break;
-        }
-        if (c == '{' || c == '[') {
-          if (depth >= PJ_MAX_DEPTH) {
-            *pErrOff = i;
-            *pzWhy = "JSON nested too deeply (over 512 levels)";
-            return PJ_ERROR;
-          }
-          if (c == '{') {
-            aStack[depth >> 3] |= (unsigned char)(1u << (depth & 7));
-            st = S_KEY_OR_CLOSE;
-          } else {
-            aStack[depth >> 3] &= (unsigned char)~(1u << (depth & 7));
-            st = S_VALUE_OR_CLOSE;
-          }
-          depth++;
-          i++;
-          break;
-        }
-        if (c == '"') {
-          rc = pj_scan_string(z, n, &i, pErrOff, pzWhy);
-        } else if (c == '-' || (c >= '0' && c <= '9')) {
-          rc = pj_scan_number(z, n, &i, depth == 0, pErrOff, pzWhy);
-        } else if (c == 't' || c == 'f' || c == 'n') {
-          rc = pj_scan_literal(z, n, &i, pErrOff, pzWhy);
-        } else {
-          *pErrOff = i;
-          *pzWhy = (c == ']' && st == S_VALUE_AFTER_COMMA) ? "trailing comma before ']'"
-                   : c == ']' || c == '}' || c == ',' ? "expected a value"
-                                                       : "unexpected character";
-          return PJ_ERROR;
-        }
-        if (rc) return rc;
-        st = S_AFTER;
-        break;
+    if (z[i] == (c == '{' ? '}' : ']')) { /* empty */
+      depth--;
+      i++;
+      goto after;
+    }
+    bComma = 0;
+    if (c == '{') goto key;
+    goto value;
+  }
+  if (c == '-' || (c >= '0' && c <= '9')) {
+    rc = pj_scan_number(z, n, &i, depth == 0, pErrOff, pzWhy);
+  } else if (c == 't' || c == 'f' || c == 'n') {
+    rc = pj_scan_literal(z, n, &i, pErrOff, pzWhy);
+  } else {
+    *pErrOff = i;
+    *pzWhy = (c == ']' && bComma) ? "trailing comma before ']'"
+             : c == ']' || c == '}' || c == ',' ? "expected a value"
+                                                 : "unexpected character";
+    return PJ_ERROR;
+  }
+  if (rc) return rc;
+  goto after;
+
+key:
+  PJ_SKIP_WS(z, n, i);
+  if (i >= n) return PJ_MORE;
+  if (z[i] != '"') {
+    *pErrOff = i;
+    *pzWhy = z[i] == '}' ? "trailing comma before '}'" : "expected a string key";
+    return PJ_ERROR;
+  }
+  {
+    size_t iKey = i;
+    rc = pj_scan_string(z, n, &i, pErrOff, pzWhy);
+    if (rc) return rc;
+    if (aMember && depth == 1 && nMember < PJ_MAX_MEMBERS) {
+      aMember[nMember].iKey = (int)iKey + 1;
+      aMember[nMember].nKey = (int)(i - iKey) - 2;
     }
   }
+  PJ_SKIP_WS(z, n, i);
+  if (i >= n) return PJ_MORE;
+  if (z[i] != ':') {
+    *pErrOff = i;
+    *pzWhy = "expected ':' after key";
+    return PJ_ERROR;
+  }
+  i++;
+  PJ_SKIP_WS(z, n, i);
+  if (i >= n) return PJ_MORE;
+  if (aMember && depth == 1 && nMember < PJ_MAX_MEMBERS) aMember[nMember].iVal = (int)i;
+  bComma = 0;
+  goto value;
+
+after:
+  if (depth == 0) {
+    *pEnd = i;
+    if (aMember) *pnMember = bTopObj && nMember <= PJ_MAX_MEMBERS ? nMember : -1;
+    return PJ_OK;
+  }
+  inObj = (aStack[(depth - 1) >> 3] >> ((depth - 1) & 7)) & 1;
+  if (aMember && depth == 1 && inObj) { /* a member of the outer object ended */
+    if (nMember < PJ_MAX_MEMBERS) aMember[nMember].nVal = (int)i - aMember[nMember].iVal;
+    nMember++;
+  }
+  PJ_SKIP_WS(z, n, i);
+  if (i >= n) return PJ_MORE;
+  c = (unsigned char)z[i];
+  if (c == ',') {
+    i++;
+    bComma = 1;
+    if (inObj) goto key;
+    goto value;
+  }
+  if (c == (inObj ? '}' : ']')) {
+    depth--;
+    i++;
+    goto after;
+  }
+  *pErrOff = i;
+  *pzWhy = inObj ? "expected ',' or '}'" : "expected ',' or ']'";
+  return PJ_ERROR;
 }
 
 int pj_check_one(const char *z, size_t n, size_t *pErrOff, const char **pzWhy, int *pbObject) {
@@ -576,19 +602,119 @@ sqlite3_uint64 pj_hash64(const char *z, size_t n) {
 }
 
 int pj_minify(const char *z, size_t n, char *zOut) {
-  size_t o = 0;
-  for (size_t i = 0; i < n; i++) {
-    char c = z[i];
+  size_t o = 0, i = 0;
+  while (i < n) {
+    unsigned char c = (unsigned char)z[i];
     if (c == '"') {
-      size_t j = i + 1;
-      while (j < n && z[j] != '"') j += (z[j] == '\\') ? 2 : 1;
-      if (j >= n) j = n - 1;
-      memcpy(zOut + o, z + i, j - i + 1);
-      o += j - i + 1;
+      size_t j = pj_text_string_end(z, n, i);
+      memcpy(zOut + o, z + i, j - i);
+      o += j - i;
       i = j;
-    } else if (!pj_is_ws((unsigned char)c)) {
-      zOut[o++] = c;
+    } else {
+      if (!pj_is_ws(c)) zOut[o++] = (char)c;
+      i++;
     }
   }
   return (int)o;
+}
+
+size_t pj_text_first_ws(const char *z, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = (unsigned char)z[i];
+    if (c == '"') {
+      i = pj_text_string_end(z, n, i);
+    } else if (pj_is_ws(c)) {
+      return i;
+    } else {
+      i++;
+    }
+  }
+  return n;
+}
+
+/* ------------------------------------------------------------------------
+** Walking validated text without tokenising it. Only for text that
+** pj_value_end() (or pj_value_members()) has accepted: nothing is checked.
+*/
+
+/* Offset just past the string whose opening quote is at z[i]. */
+size_t pj_text_string_end(const char *z, size_t n, size_t i) {
+  i++;
+  for (;;) {
+    i = pj_string_stop(z, i, n);
+    if (i >= n) return n;
+    if (z[i] == '"') return i + 1;
+    i += 2; /* a backslash and the byte it escapes (\u's hex digits are plain) */
+  }
+}
+
+size_t pj_text_value_end(const char *z, size_t n, size_t i) {
+  size_t depth = 0;
+  while (i < n) {
+    unsigned char c = (unsigned char)z[i];
+    if (c == '"') {
+      i = pj_text_string_end(z, n, i);
+    } else if (c == '{' || c == '[') {
+      depth++;
+      i++;
+      continue;
+    } else if (c == '}' || c == ']') {
+      i++;
+      depth--;
+    } else if (depth > 0) {
+      i++; /* ',', ':', whitespace, or a byte of a number or literal */
+      continue;
+    } else { /* a number or a literal on its own */
+      while (i < n && z[i] != ',' && z[i] != '}' && z[i] != ']' && !pj_is_ws((unsigned char)z[i])) i++;
+    }
+    if (depth == 0) return i;
+  }
+  return n;
+}
+
+int pj_text_next_member(const char *z, size_t n, size_t *pi, pj_member *pM) {
+  size_t i = pj_skip_ws(z, n, *pi);
+  if (i < n && z[i] == '{') i = pj_skip_ws(z, n, i + 1);
+  else if (i < n && z[i] == ',') i = pj_skip_ws(z, n, i + 1);
+  if (i >= n || z[i] != '"' || n > 0x7fffffff) return 0;
+  pM->iKey = (int)i + 1;
+  i = pj_text_string_end(z, n, i);
+  pM->nKey = (int)i - 1 - pM->iKey;
+  i = pj_skip_ws(z, n, i);
+  i = pj_skip_ws(z, n, i + 1); /* past ':' */
+  pM->iVal = (int)i;
+  i = pj_text_value_end(z, n, i);
+  pM->nVal = (int)i - pM->iVal;
+  *pi = i;
+  return 1;
+}
+
+int pj_text_member(const char *z, size_t n, const char *zKey, size_t nKey, size_t *pOff, size_t *pLen) {
+  size_t i = pj_skip_ws(z, n, 0);
+  pj_member m;
+  if (i >= n || z[i] != '{') return 0;
+  while (pj_text_next_member(z, n, &i, &m)) {
+    if ((size_t)m.nKey == nKey && memcmp(z + m.iKey, zKey, nKey) == 0) {
+      *pOff = (size_t)m.iVal;
+      *pLen = (size_t)m.nVal;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int pj_text_path(const char *z, size_t n, const char *zPath, size_t *pOff, size_t *pLen) {
+  size_t off = 0, len = n;
+  while (*zPath) {
+    size_t nSeg = strcspn(zPath, "/"), o, l;
+    if (!pj_text_member(z + off, len, zPath, nSeg, &o, &l)) return 0;
+    off += o;
+    len = l;
+    zPath += nSeg;
+    if (*zPath == '/') zPath++;
+  }
+  *pOff = off;
+  *pLen = len;
+  return 1;
 }

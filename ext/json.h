@@ -69,6 +69,27 @@ int pj_value_members(const char *z, size_t n, size_t *pEnd, size_t *pErrOff, con
 */
 int pj_check_one(const char *z, size_t n, size_t *pErrOff, const char **pzWhy, int *pbObject);
 
+/*
+** Walking text that pj_value_end() has accepted, without tokenising it
+** (nothing is checked again; offsets are bytes into z).
+** pj_text_string_end: just past the string whose opening quote is at z[i].
+** pj_text_value_end: just past the value starting at z[i] (no whitespace
+**   before it).
+** pj_text_member: the value of the first member named zKey (raw key bytes,
+**   as in the text) of the object z[0..n): 1 with its span, or 0.
+** pj_text_path: the same through a '/'-separated path of member names.
+** pj_text_next_member: the members of an object one by one: start with
+**   *pi at the object's '{' (0 for z[0..n) of an object), then each call
+**   fills *pM and moves *pi past the member; 0 when there are no more.
+*/
+size_t pj_text_string_end(const char *z, size_t n, size_t i);
+size_t pj_text_value_end(const char *z, size_t n, size_t i);
+int pj_text_member(const char *z, size_t n, const char *zKey, size_t nKey, size_t *pOff, size_t *pLen);
+int pj_text_path(const char *z, size_t n, const char *zPath, size_t *pOff, size_t *pLen);
+int pj_text_next_member(const char *z, size_t n, size_t *pi, pj_member *pM);
+/* Offset of the first whitespace outside strings (validated text), or n. */
+size_t pj_text_first_ws(const char *z, size_t n);
+
 /* Skip JSON whitespace from offset i; returns the first other offset. */
 size_t pj_skip_ws(const char *z, size_t n, size_t i);
 

@@ -57,6 +57,11 @@ static int digits(const char *z, int n, int *pOut) {
   return 1;
 }
 
+/* v (0 <= v < 10^n) as n decimal digits. */
+static void put_digits(char *z, int v, int n) {
+  for (int i = n - 1; i >= 0; i--, v /= 10) z[i] = (char)('0' + v % 10);
+}
+
 int pq_time_normalize(const char *z, int n, char zOut[PQ_TIME_LEN + 1]) {
   int Y, M, D, h, mi, s, i;
   char frac[8] = "0000000";
@@ -101,8 +106,21 @@ int pq_time_normalize(const char *z, int n, char zOut[PQ_TIME_LEN + 1]) {
   int rem = (int)(mins - days * 1440);
   civil_from_days(days, &Y, &M, &D);
   if (Y < 0 || Y > 9999) return 0;
-  sqlite3_snprintf(PQ_TIME_LEN + 1, zOut, "%04d-%02d-%02d %02d:%02d:%02d.%s", Y, M, D, rem / 60,
-                   rem % 60, s, frac);
+  /* YYYY-MM-DD HH:MM:SS.fffffff, written digit by digit (once per row) */
+  put_digits(zOut, Y, 4);
+  zOut[4] = '-';
+  put_digits(zOut + 5, M, 2);
+  zOut[7] = '-';
+  put_digits(zOut + 8, D, 2);
+  zOut[10] = ' ';
+  put_digits(zOut + 11, rem / 60, 2);
+  zOut[13] = ':';
+  put_digits(zOut + 14, rem % 60, 2);
+  zOut[16] = ':';
+  put_digits(zOut + 17, s, 2);
+  zOut[19] = '.';
+  memcpy(zOut + 20, frac, 7);
+  zOut[PQ_TIME_LEN] = 0;
   return 1;
 }
 

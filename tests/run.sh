@@ -77,7 +77,7 @@ selected() { [ -z "$FILTER" ] || [[ "$1" == *$FILTER* ]]; }
 
 for MODE in "${MODES[@]}"; do
   export MODE
-  BUILD="$ROOT/build/test-$MODE"
+  BUILD="$ROOT/build/test-$MODE${TEST_TAG:+-$TEST_TAG}" # TEST_TAG: a second run beside this one
   rm -rf "$BUILD"; mkdir -p "$BUILD"
   export BUILD
   case $MODE in

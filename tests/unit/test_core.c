@@ -137,6 +137,40 @@ static void test_tokens(void) {
   pj_doc_free(&d);
 }
 
+/* The text walker agrees with jsmn on validated text, whitespace and escapes included. */
+static void test_text_walk(void) {
+  const char *z = " { \"a\" : { \"b\" : [1, 2, {\"c\": 3}] , \"d\" :\"e\\\"}\" } ,\n"
+                  "\"f\":null, \"k\\\"\": -1.5e3 ,\"f\":2, \"s\":\"x\\\\\"}";
+  size_t n = strlen(z), end, off, len, errOff;
+  const char *zWhy;
+  CHECK(pj_value_end(z, n, &end, &errOff, &zWhy) == PJ_OK && end == n - 0);
+  CHECK(pj_text_path(z, n, "a/d", &off, &len) && len == 6 && memcmp(z + off, "\"e\\\"}\"", 6) == 0);
+  CHECK(pj_text_path(z, n, "a/b", &off, &len) && len == 16 && memcmp(z + off, "[1, 2, {\"c\": 3}]", 16) == 0);
+  CHECK(!pj_text_path(z, n, "a/b/c", &off, &len)); /* an array has no members */
+  CHECK(!pj_text_path(z, n, "a/x", &off, &len));
+  CHECK(pj_text_path(z, n, "f", &off, &len) && len == 4 && memcmp(z + off, "null", 4) == 0); /* first wins */
+  CHECK(pj_text_member(z, n, "k\\\"", 3, &off, &len) && len == 6 && memcmp(z + off, "-1.5e3", 6) == 0);
+  CHECK(pj_text_path(z, n, "s", &off, &len) && len == 5);
+  CHECK(!pj_text_member("{}", 2, "a", 1, &off, &len) && !pj_text_member("[1]", 3, "a", 1, &off, &len));
+  /* every member, in order */
+  size_t i = 1;
+  pj_member m;
+  int nSeen = 0;
+  while (pj_text_next_member(z, n, &i, &m)) nSeen++;
+  CHECK(nSeen == 5);
+  /* long strings (the 16-byte scan) with a quote at every position of a block */
+  for (int k = 0; k < 40; k++) {
+    char buf[128];
+    int nb = snprintf(buf, sizeof buf, "{\"x\":\"%.*s\\\"%.*s\",\"y\":7}", k, "0123456789012345678901234567890123456789",
+                      40 - k, "abcdefghijabcdefghijabcdefghijabcdefghij");
+    CHECK(pj_value_end(buf, (size_t)nb, &end, &errOff, &zWhy) == PJ_OK && end == (size_t)nb);
+    CHECK(pj_text_member(buf, (size_t)nb, "y", 1, &off, &len) && len == 1 && buf[off] == '7');
+    buf[6 + k] = 0x1f; /* a control character where the backslash was */
+    CHECK(pj_value_end(buf, (size_t)nb, &end, &errOff, &zWhy) == PJ_ERROR && errOff == (size_t)(6 + k) &&
+          strcmp(zWhy, "control character in string") == 0);
+  }
+}
+
 /* ------------------------------------------------------------- records */
 
 static char *split_all(const char *z, int bChunked) {
@@ -471,6 +505,7 @@ int main(void) {
   test_validate();
   test_unescape();
   test_tokens();
+  test_text_walk();
   test_records();
   test_time();
   test_time_bound();
