@@ -127,6 +127,9 @@ function newScenario(name) {
     fired: new WeakMap(), // trigger object -> times fired
     events: null, // null: BASE_EVENTS (copy on write)
     index: null,
+    version: 0, // bumped by every write to the events
+    gzMemo: new Map(), // page memo key -> gzipped body (see listEvents)
+    gzMemoBytes: 0,
     skiptokens: new Map(),
     rateTimes: [],
     accessTokens: new Map(), // token -> expiry (ms)
@@ -149,6 +152,7 @@ function findEvent(s, id) {
   return i === undefined ? -1 : i;
 }
 function writableEvents(s) {
+  s.version++;
   if (!s.events) {
     s.events = BASE_EVENTS.slice();
     s.index = new Map(BASE_INDEX);
@@ -272,16 +276,39 @@ function finishLog(ctx, status) {
   if (ctx.logEntry && ctx.logEntry.status === null) ctx.logEntry.status = status;
 }
 
+const GZ_MEMO_MAX = 128 * 1024 * 1024; // bytes of gzipped pages kept per scenario
+
 // Send a complete answer: gzip, truncate and slow delivery applied here.
-function send(ctx, status, headers, body) {
+// body: text, a Buffer, null, or a function giving the text (called only
+// when needed); memoKey: set when the text is fully determined by it.
+function send(ctx, status, headers, body, memoKey) {
   const { res, s } = ctx;
   if (ctx.sent) return;
   ctx.sent = true;
   finishLog(ctx, status);
   const h = Object.assign({ 'request-id': ctx.requestId, 'client-request-id': ctx.clientRequestId }, headers);
+  const gzip = s && s.knobs.gzip !== false && /\bgzip\b/i.test(ctx.req.headers['accept-encoding'] || '');
+  const kept = gzip && memoKey ? s.gzMemo.get(memoKey) : undefined;
+  if (typeof body === 'function') body = kept ? null : body();
   let buf = body === null || body === undefined ? null : Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
-  if (buf && buf.length > 0 && s && s.knobs.gzip !== false && /\bgzip\b/i.test(ctx.req.headers['accept-encoding'] || '')) {
-    buf = zlib.gzipSync(buf);
+  if (kept || (buf && buf.length > 0 && gzip)) {
+    // The fastest level, and a listing page whose text is fully determined
+    // by memoKey is compressed once: the mock must not be what a benchmark
+    // of the client measures.
+    if (kept) {
+      buf = kept;
+    } else {
+      buf = zlib.gzipSync(buf, { level: 1 });
+      if (memoKey) {
+        s.gzMemo.set(memoKey, buf);
+        s.gzMemoBytes += buf.length;
+        while (s.gzMemoBytes > GZ_MEMO_MAX) {
+          const [k, v] = s.gzMemo.entries().next().value;
+          s.gzMemo.delete(k);
+          s.gzMemoBytes -= v.length;
+        }
+      }
+    }
     h['Content-Encoding'] = 'gzip';
     h.Vary = 'Accept-Encoding';
   }
@@ -635,21 +662,48 @@ function listEvents(ctx) {
     }
   }
   const items = rs.slice(offset, offset + size);
-  const out = {
-    '@odata.context': contextUrl(ctx, select ? `(${select.join(',')})` : ''),
-    value: select ? items.map((ev) => {
-      const o = {};
-      for (const n of select) o[n] = ev[n] === undefined ? null : ev[n];
-      return o;
-    }) : items,
-  };
+  const context = contextUrl(ctx, select ? `(${select.join(',')})` : '');
+  let link = null;
   if (offset + size < rs.length) {
-    const tok = crypto.randomBytes(18).toString('base64url');
+    // opaque, but the same for the same page of the same data, so that a
+    // whole page is the same text each time and its gzip can be kept
+    const tok = crypto.createHash('sha256').update(JSON.stringify([s.version, key, offset + size]))
+      .digest('base64url').slice(0, 24);
     s.skiptokens.set(tok, { rs, offset: offset + size, page: page + 1, key });
     if (s.skiptokens.size > MAX_TOKENS) s.skiptokens.delete(s.skiptokens.keys().next().value);
-    out['@odata.nextLink'] = nextLink(ctx, tok);
+    link = nextLink(ctx, tok);
   }
-  return sendJson(ctx, 200, out);
+  // the page's text, made only when its gzip is not kept already
+  const body = () => {
+    if (select) {
+      const out = {
+        '@odata.context': context,
+        value: items.map((ev) => {
+          const o = {};
+          for (const n of select) o[n] = ev[n] === undefined ? null : ev[n];
+          return o;
+        }),
+      };
+      if (link) out['@odata.nextLink'] = link;
+      return JSON.stringify(out);
+    }
+    // the same text JSON.stringify would give, from each event's text made once
+    return '{"@odata.context":' + JSON.stringify(context) + ',"value":[' + items.map(eventText).join(',') + ']' +
+      (link ? ',"@odata.nextLink":' + JSON.stringify(link) : '') + '}';
+  };
+  return send(ctx, 200, { 'Content-Type': JSON_TYPE }, body, JSON.stringify([s.version, key, offset, size, context, link]));
+}
+
+// Events are never changed in place (writes replace the object), so an
+// object's JSON text can be kept for the next page that carries it.
+const EVENT_TEXT = new WeakMap();
+function eventText(ev) {
+  let t = EVENT_TEXT.get(ev);
+  if (t === undefined) {
+    t = JSON.stringify(ev);
+    EVENT_TEXT.set(ev, t);
+  }
+  return t;
 }
 
 function nextLink(ctx, tok) {
