@@ -78,7 +78,6 @@ build/gen_events: sql/sample/gen_events.c
 	@mkdir -p build
 	$(CC) -O2 $(WARN) -o $@ $<
 
-N ?= 10000
 sql/sample/events.json: build/gen_events
 	build/gen_events --count 10000 --out $@
 
@@ -102,6 +101,7 @@ test-plain: deps-test provisioning.so sample build/gen_events mock-deps
 test-asan: deps-test build/asan/provisioning.so sample build/gen_events mock-deps
 	@bash tests/run.sh asan
 
+N ?= 100000 # events in the benchmark's sample
 bench: all build/gen_events mock-deps
 	@bash tests/bench/run.sh $(N)
 
