@@ -414,6 +414,22 @@ def budget(url10k, url30k, f10k):
         f"longest gap {max(gaps) if gaps else 0:.2f} s, {n429} x 429, statement {el:.1f} s",
         ">= 90%, no 429", ok)
 
+    # 5. the response cache: a report re-run within the TTL (a new process,
+    # as a BI tool refreshing) sends no request
+    cdb = os.path.join(BENCH, "cache.db")
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        if os.path.exists(cdb + suffix):
+            os.remove(cdb + suffix)
+    q = "SELECT status, count(*) FROM g WHERE activity_date_time >= '2024-06-02' GROUP BY 1 ORDER BY 1"
+    setup = http_table(url10k, "cache", "g", f", cache='{cdb}', cache_ttl=300")
+    _, _, first = run_sql(setup, q)
+    n1 = len(mock_get(url10k, "/_mock/s/cache/requests"))
+    _, _, again = run_sql(setup, q)
+    n2 = len(mock_get(url10k, "/_mock/s/cache/requests")) - n1
+    add("requests", "the same report again within cache_ttl (cache='FILE', a new process)",
+        f"{n1} request(s) the first time, {n2} the second; same rows: {first == again}",
+        "0 requests", n1 > 0 and n2 == 0 and first == again and first != "")
+
 
 def callgrind(f2k, f0):
     log("callgrind")
