@@ -12,7 +12,8 @@
 #
 # Environment: FUZZ_MAX_LEN (default 16384), FUZZ_SRCS (override the
 # ext/*.c list, e.g. "ext/json.c ext/steps.c" to fuzz while another file
-# does not build), CC_FUZZ (default clang).
+# does not build), CC_FUZZ (default clang), FUZZ_TARGETS (names to run,
+# e.g. "tvf page"; default all).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -32,6 +33,7 @@ for t in tests/fuzz/fuzz_*.c; do
   [ -f "$t" ] || continue
   base=$(basename "$t" .c)
   name=${base#fuzz_}
+  if [ -n "${FUZZ_TARGETS:-}" ] && [[ " $FUZZ_TARGETS " != *" $name "* ]]; then continue; fi
   exe="$OUT/$base"
   echo "== $base: building"
   if ! $CC_FUZZ -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
