@@ -167,42 +167,63 @@ typedef struct url_origin {
 
 /*
 ** Parse zUrl (resolved against zBase when zBase is not NULL) into *o.
-** Returns 0 on success, 1 if the URL cannot be parsed.
+** Returns SQLITE_OK, SQLITE_ERROR if the URL cannot be parsed, or
+** SQLITE_NOMEM when libcurl's URL parser ran out of memory (never taken
+** for "no port" or "no user info": that would change the origin).
 */
 static int origin_parse(const char *zBase, const char *zUrl, url_origin *o) {
   CURLU *u = curl_url();
   char *z = 0;
-  int bad = 1;
+  int rc = SQLITE_ERROR;
+  CURLUcode uc;
   memset(o, 0, sizeof(*o));
-  if (!u) return 1;
-  if (zBase && curl_url_set(u, CURLUPART_URL, zBase, CURLU_NON_SUPPORT_SCHEME)) goto done;
-  if (curl_url_set(u, CURLUPART_URL, zUrl, CURLU_NON_SUPPORT_SCHEME)) goto done;
-  if (curl_url_get(u, CURLUPART_SCHEME, &z, 0) || strlen(z) >= sizeof(o->zScheme)) goto done;
+  if (!u) return SQLITE_NOMEM;
+#define URL_STEP(call)                                 \
+  do {                                                 \
+    uc = (call);                                       \
+    if (uc == CURLUE_OUT_OF_MEMORY) rc = SQLITE_NOMEM; \
+    if (uc != CURLUE_OK) goto done;                    \
+  } while (0)
+  if (zBase) URL_STEP(curl_url_set(u, CURLUPART_URL, zBase, CURLU_NON_SUPPORT_SCHEME));
+  URL_STEP(curl_url_set(u, CURLUPART_URL, zUrl, CURLU_NON_SUPPORT_SCHEME));
+  URL_STEP(curl_url_get(u, CURLUPART_SCHEME, &z, 0));
+  if (strlen(z) >= sizeof(o->zScheme)) goto done;
   for (int i = 0; z[i]; i++) o->zScheme[i] = (char)((z[i] >= 'A' && z[i] <= 'Z') ? z[i] + 32 : z[i]);
   curl_free(z);
   z = 0;
-  if (curl_url_get(u, CURLUPART_HOST, &z, 0) || strlen(z) >= sizeof(o->zHost)) goto done;
+  URL_STEP(curl_url_get(u, CURLUPART_HOST, &z, 0));
+  if (strlen(z) >= sizeof(o->zHost)) goto done;
   for (int i = 0; z[i]; i++) o->zHost[i] = (char)((z[i] >= 'A' && z[i] <= 'Z') ? z[i] + 32 : z[i]);
   curl_free(z);
   z = 0;
-  if (curl_url_get(u, CURLUPART_PORT, &z, CURLU_DEFAULT_PORT) == CURLUE_OK && z) {
+  uc = curl_url_get(u, CURLUPART_PORT, &z, CURLU_DEFAULT_PORT);
+  if (uc == CURLUE_OUT_OF_MEMORY) {
+    rc = SQLITE_NOMEM;
+    goto done;
+  }
+  if (uc == CURLUE_OK && z) {
     o->iPort = strtol(z, 0, 10);
     curl_free(z);
     z = 0;
   } else {
     o->iPort = strcmp(o->zScheme, "https") == 0 ? 443 : strcmp(o->zScheme, "http") == 0 ? 80 : 0;
   }
-  if (curl_url_get(u, CURLUPART_USER, &z, 0) == CURLUE_OK) o->bUserinfo = 1;
-  curl_free(z);
-  z = 0;
-  if (curl_url_get(u, CURLUPART_PASSWORD, &z, 0) == CURLUE_OK) o->bUserinfo = 1;
-  curl_free(z);
-  z = 0;
-  bad = 0;
+  for (int k = 0; k < 2; k++) {
+    uc = curl_url_get(u, k ? CURLUPART_PASSWORD : CURLUPART_USER, &z, 0);
+    curl_free(z);
+    z = 0;
+    if (uc == CURLUE_OUT_OF_MEMORY) {
+      rc = SQLITE_NOMEM;
+      goto done;
+    }
+    if (uc == CURLUE_OK) o->bUserinfo = 1;
+  }
+#undef URL_STEP
+  rc = SQLITE_OK;
 done:
   curl_free(z);
   curl_url_cleanup(u);
-  return bad;
+  return rc;
 }
 
 static void origin_text(sqlite3_str *s, const url_origin *o) {
@@ -336,7 +357,6 @@ typedef struct http_source {
   double rTokenRenew;  /* monotonic time to renew an azure token */
   int bTokenStale;     /* env/file: read again before the next request */
   CURLM *multi;
-  CURL *hIdle;         /* one easy handle kept for reuse */
 } http_source;
 
 static void wipe_free(char *z) {
@@ -493,11 +513,7 @@ static void req_release_handle(http_req *r) {
     r->pHdr = 0;
   }
   if (r->h) {
-    if (!s->hIdle) {
-      s->hIdle = r->h;
-    } else {
-      curl_easy_cleanup(r->h);
-    }
+    curl_easy_cleanup(r->h);
     r->h = 0;
   }
 }
@@ -595,8 +611,10 @@ static int req_start(http_req *r, int bWait, int *pbLater, char **pzErr) {
     if (rc) return rc;
     /* defence in depth: the token goes to the source's origin only */
     url_origin o;
-    if (origin_parse(0, r->zUrl, &o) || o.bUserinfo || strcmp(o.zScheme, s->org.zScheme) ||
-        strcmp(o.zHost, s->org.zHost) || o.iPort != s->org.iPort) {
+    rc = origin_parse(0, r->zUrl, &o);
+    if (rc == SQLITE_NOMEM) return rc;
+    if (rc || o.bUserinfo || strcmp(o.zScheme, s->org.zScheme) || strcmp(o.zHost, s->org.zHost) ||
+        o.iPort != s->org.iPort) {
       *pzErr = sqlite3_mprintf("%s: refusing to send the token outside the source's origin", r->zWho);
       return SQLITE_ERROR;
     }
@@ -620,16 +638,16 @@ static int req_start(http_req *r, int bWait, int *pbLater, char **pzErr) {
     curl_slist_free_all(r->pHdr);
     r->pHdr = 0;
   }
-  CURL *h = r->h; /* a retry reuses its handle */
-  if (!h && s->hIdle) {
-    h = s->hIdle;
-    s->hIdle = 0;
+  /* A fresh easy handle for each attempt, never curl_easy_reset(): libcurl
+  ** ignores a failed allocation of its defaults there and leaves a broken
+  ** handle ("Empty reply from server"), where curl_easy_init() reports it.
+  ** Keep-alive does not depend on it: connections live in the multi
+  ** handle's pool. */
+  if (r->h) {
+    curl_easy_cleanup(r->h);
+    r->h = 0;
   }
-  if (h) {
-    curl_easy_reset(h);
-  } else {
-    h = curl_easy_init();
-  }
+  CURL *h = curl_easy_init();
   if (!h) goto nomem;
   r->h = h;
   struct curl_slist *l = 0, *l2;
@@ -667,46 +685,66 @@ static int req_start(http_req *r, int bWait, int *pbLater, char **pzErr) {
   r->zRetryAfter[0] = r->zReqId[0] = r->zLocation[0] = r->zErrBuf[0] = 0;
   r->cc = CURLE_OK;
   r->iStatus = 0;
-  curl_easy_setopt(h, CURLOPT_URL, r->zUrl);
-  curl_easy_setopt(h, CURLOPT_PRIVATE, (char *)r);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, r->zProto);
-  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, r->zProto);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (s->zCaFile) curl_easy_setopt(h, CURLOPT_CAINFO, s->zCaFile);
-  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, (void *)r);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, (void *)r);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->zErrBuf);
-  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->nMax);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                   (long)((s->o.rConnectTimeout > 0 ? s->o.rConnectTimeout : 10) * 1000));
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)(s->o.rLowSpeedTime >= 1 ? s->o.rLowSpeedTime : 30));
-  curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "provisioning-sqlite/" PROV_VERSION);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, l);
+  /* every option is checked: an option libcurl could not take (its copy of
+  ** the URL, the protocol list, the CA file...) must not go unnoticed */
+  CURLcode cs = CURLE_OK;
+#define SETOPT(hh, opt, val)                                 \
+  do {                                                       \
+    if (cs == CURLE_OK) cs = curl_easy_setopt(hh, opt, val); \
+  } while (0)
+  SETOPT(h, CURLOPT_URL, r->zUrl);
+  SETOPT(h, CURLOPT_PRIVATE, (char *)r);
+  SETOPT(h, CURLOPT_NOSIGNAL, 1L);
+  SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
+  SETOPT(h, CURLOPT_PROTOCOLS_STR, r->zProto);
+  SETOPT(h, CURLOPT_REDIR_PROTOCOLS_STR, r->zProto);
+  SETOPT(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  SETOPT(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (s->zCaFile) SETOPT(h, CURLOPT_CAINFO, s->zCaFile);
+  SETOPT(h, CURLOPT_ACCEPT_ENCODING, "gzip");
+  SETOPT(h, CURLOPT_WRITEFUNCTION, on_body);
+  SETOPT(h, CURLOPT_WRITEDATA, (void *)r);
+  SETOPT(h, CURLOPT_HEADERFUNCTION, on_header);
+  SETOPT(h, CURLOPT_HEADERDATA, (void *)r);
+  SETOPT(h, CURLOPT_ERRORBUFFER, r->zErrBuf);
+  SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->nMax);
+  SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, (long)((s->o.rConnectTimeout > 0 ? s->o.rConnectTimeout : 10) * 1000));
+  SETOPT(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  SETOPT(h, CURLOPT_LOW_SPEED_TIME, (long)(s->o.rLowSpeedTime >= 1 ? s->o.rLowSpeedTime : 30));
+  SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
+  SETOPT(h, CURLOPT_USERAGENT, "provisioning-sqlite/" PROV_VERSION);
+  SETOPT(h, CURLOPT_HTTPHEADER, l);
   if (strcmp(r->zMethod, "GET") != 0) {
     if (strcmp(r->zMethod, "POST") == 0) {
-      curl_easy_setopt(h, CURLOPT_POST, 1L);
+      SETOPT(h, CURLOPT_POST, 1L);
     } else {
-      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->zMethod);
+      SETOPT(h, CURLOPT_CUSTOMREQUEST, r->zMethod);
     }
     if (r->zBody || strcmp(r->zMethod, "DELETE") != 0) {
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->nBody);
-      curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->zBody ? r->zBody : "");
+      SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->nBody);
+      SETOPT(h, CURLOPT_POSTFIELDS, r->zBody ? r->zBody : "");
     }
   }
-  r->tStart = now_mono();
-  if (curl_multi_add_handle(s->multi, h) != CURLM_OK) {
+#undef SETOPT
+  if (cs != CURLE_OK) {
+    r->pHdr = 0;
+    curl_easy_cleanup(h); /* it points at the header list, freed below */
+    r->h = 0;
+    if (cs == CURLE_OUT_OF_MEMORY) goto nomem_list;
+    curl_slist_free_all(l);
     pace_done(r->iPaceEntry, r->paceSeq);
     r->iPaceEntry = -1;
-    *pzErr = sqlite3_mprintf("%s: cannot start a transfer (libcurl multi)", r->zWho);
-    return SQLITE_ERROR;
+    *pzErr = sqlite3_mprintf("%s: libcurl refused an option: %s", r->zWho, curl_easy_strerror(cs));
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  r->tStart = now_mono();
+  CURLMcode mc = curl_multi_add_handle(s->multi, h);
+  if (mc != CURLM_OK) {
+    pace_done(r->iPaceEntry, r->paceSeq);
+    r->iPaceEntry = -1;
+    if (mc == CURLM_OUT_OF_MEMORY) return SQLITE_NOMEM;
+    *pzErr = sqlite3_mprintf("%s: cannot start a transfer (libcurl multi: %s)", r->zWho, curl_multi_strerror(mc));
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
   r->bRunning = 1;
   r->bDone = 0;
@@ -848,7 +886,8 @@ static int req_run(http_req *r, char **pzErr) {
       if (rc) return rc;
     }
     while (!r->bDone) multi_drive(s, 1000);
-    if (r->bNoMem) return SQLITE_NOMEM;
+    /* our buffer or libcurl's own allocations: out of memory, not a connection error */
+    if (r->bNoMem || r->cc == CURLE_OUT_OF_MEMORY) return SQLITE_NOMEM;
     int bRetryable = 0;
     sqlite3_str *m = sqlite3_str_new(0);
     sqlite3_str_appendf(m, "%s: ", r->zWho);
@@ -880,8 +919,13 @@ static int req_run(http_req *r, char **pzErr) {
       return SQLITE_OK;
     } else if (r->iStatus >= 300 && r->iStatus < 400) {
       url_origin o;
+      int rcLoc = r->zLocation[0] ? origin_parse(r->zUrl, r->zLocation, &o) : SQLITE_ERROR;
+      if (rcLoc == SQLITE_NOMEM) {
+        sqlite3_free(sqlite3_str_finish(m));
+        return SQLITE_NOMEM;
+      }
       sqlite3_str_appendf(m, "HTTP %ld redirect", r->iStatus);
-      if (r->zLocation[0] && !origin_parse(r->zUrl, r->zLocation, &o)) {
+      if (rcLoc == SQLITE_OK) {
         sqlite3_str_appendall(m, " to ");
         origin_text(m, &o);
       } else if (r->zLocation[0]) {
@@ -1041,7 +1085,12 @@ static char *authority_url(http_source *s, const char *zWho, const char **pzProt
     }
   }
   url_origin o;
-  if (has_ctl(z) || origin_parse(0, z, &o) || o.bUserinfo ||
+  int rc = has_ctl(z) ? SQLITE_ERROR : origin_parse(0, z, &o);
+  if (rc == SQLITE_NOMEM) {
+    *pzErr = 0;
+    return 0;
+  }
+  if (rc || o.bUserinfo ||
       !(strcmp(o.zScheme, "https") == 0 || (strcmp(o.zScheme, "http") == 0 && is_loopback(o.zHost)))) {
     *pzErr = sqlite3_mprintf("%s: PROVISIONING_AUTHORITY_HOST must be an https:// URL (http:// only on loopback), "
                              "without user info",
@@ -1330,9 +1379,12 @@ static int link_check(http_stream *st, const char *zLink, char **pzErr) {
   url_origin o;
   sqlite3_str *m;
   const char *zWhy = 0;
+  int rc = SQLITE_OK;
   if (has_ctl(zLink) || strchr(zLink, ' ')) {
     zWhy = "holding a control character or space";
-  } else if (origin_parse(0, zLink, &o)) {
+  } else if ((rc = origin_parse(0, zLink, &o)) == SQLITE_NOMEM) {
+    return SQLITE_NOMEM;
+  } else if (rc) {
     zWhy = "that is not a valid absolute URL";
   } else if (o.bUserinfo) {
     zWhy = "with user info";
@@ -1668,7 +1720,6 @@ static int hs_write(prov_source *pSrc, const char *zMethod, const char *zPath, c
 static void hs_destroy(prov_source *pSrc) {
   http_source *s = (http_source *)pSrc;
   if (!s) return;
-  if (s->hIdle) curl_easy_cleanup(s->hIdle);
   if (s->multi) curl_multi_cleanup(s->multi);
   wipe_free(s->zToken);
   sqlite3_free(s->zSource);
@@ -1722,7 +1773,9 @@ int source_http_open(const prov_options *opts, prov_source **pp, char **pzErr) {
     *pzErr = sqlite3_mprintf("%s: source= must be a URL without spaces or control characters", zWho);
     goto error;
   }
-  if (origin_parse(0, zSrc, &s->org)) {
+  int rcUrl = origin_parse(0, zSrc, &s->org);
+  if (rcUrl == SQLITE_NOMEM) goto nomem;
+  if (rcUrl) {
     *pzErr = sqlite3_mprintf("%s: source= is not a valid URL (e.g. https://graph.microsoft.com/v1.0)", zWho);
     goto error;
   }
