@@ -15,6 +15,7 @@
 */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,9 +89,10 @@ static int file_next_match(file_stream *s, const char **pz, size_t *pn, sqlite3_
       s->bRowValid = 1;
       return SQLITE_ROW;
     }
+    if (rc == SQLITE_NOMEM) return rc;
     if (rc) {
       *pzErr = sqlite3_mprintf("provisioning_events: cannot tokenise an event of '%s'", s->pSrc->zPath);
-      return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
+      return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
     }
     int bMatch = 0;
     rc = pq_row_matches(s->q, ev_row_column_fn, &s->row, &bMatch);
@@ -297,19 +299,39 @@ static void new_guid(char zOut[37]) {
                    b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
-/* One SQL value from a private in-memory connection: json_patch / json_set. */
-static char *json_eval(sqlite3 *db, const char *zSql, const char *a, const char *b) {
+/*
+** One SQL value from a private in-memory connection: json_patch / json_set.
+** SQLITE_OK with *pzOut (NULL for a SQL NULL), SQLITE_NOMEM, or
+** SQLITE_ERROR when SQLite refused the input (malformed JSON).
+*/
+static int json_eval(sqlite3 *db, const char *zSql, const char *a, const char *b, char **pzOut) {
   sqlite3_stmt *pStmt = 0;
-  char *zOut = 0;
-  if (sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0) == SQLITE_OK) {
-    sqlite3_bind_text(pStmt, 1, a, -1, SQLITE_STATIC);
-    sqlite3_bind_text(pStmt, 2, b, -1, SQLITE_STATIC);
-    if (sqlite3_step(pStmt) == SQLITE_ROW && sqlite3_column_text(pStmt, 0)) {
-      zOut = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 0));
+  *pzOut = 0;
+  int rc = sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(pStmt, 1, a, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(pStmt, 2, b, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(pStmt);
+    if (rc == SQLITE_ROW) {
+      const char *z = (const char *)sqlite3_column_text(pStmt, 0);
+      rc = SQLITE_OK;
+      if (z) {
+        *pzOut = sqlite3_mprintf("%s", z);
+        if (!*pzOut) rc = SQLITE_NOMEM;
+      } else if (sqlite3_column_type(pStmt, 0) != SQLITE_NULL) {
+        rc = SQLITE_NOMEM; /* the text conversion failed */
+      }
     }
   }
-  sqlite3_finalize(pStmt);
-  return zOut;
+  int rcFin = sqlite3_finalize(pStmt);
+  if (rc == SQLITE_DONE || rc == SQLITE_OK) rc = rcFin;
+  if ((rc & 0xff) == SQLITE_NOMEM) rc = SQLITE_NOMEM;
+  if (rc != SQLITE_OK) {
+    sqlite3_free(*pzOut);
+    *pzOut = 0;
+    if (rc != SQLITE_NOMEM) rc = SQLITE_ERROR;
+  }
+  return rc;
 }
 
 static int file_write(prov_source *pSrc, const char *zMethod, const char *zPath, const char *zBody,
@@ -340,10 +362,11 @@ static int file_write(prov_source *pSrc, const char *zMethod, const char *zPath,
   if (bPost) {
     char zGuid[37];
     new_guid(zGuid);
-    zNew = json_eval(db, "SELECT json_set(?1, '$.id', ?2)", zBody, zGuid);
-    if (!zNew) {
+    rc = json_eval(db, "SELECT json_set(?1, '$.id', ?2)", zBody, zGuid, &zNew);
+    if (rc == SQLITE_NOMEM) goto done;
+    if (rc || !zNew) {
       *pzErr = sqlite3_mprintf("the body is not a JSON object");
-      rc = SQLITE_ERROR;
+      rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
       goto done;
     }
   }
@@ -374,19 +397,31 @@ static int file_write(prov_source *pSrc, const char *zMethod, const char *zPath,
         int nMember;
         const pj_member *aMember = rec_members(pSplit, &nMember);
         pv_value vId;
-        if (ev_row_load(&row, z, n, aMember, nMember) == SQLITE_OK &&
-            ev_row_value(&row, EV_COLUMN_ID, &vId) == SQLITE_OK && vId.eType == SQLITE_TEXT &&
-            vId.n == (int)strlen(zId) && memcmp(vId.z, zId, (size_t)vId.n) == 0) {
+        /* out of memory must not read as "no such id" (a 404) */
+        int rcRow = ev_row_load(&row, z, n, aMember, nMember);
+        if (rcRow == SQLITE_OK) rcRow = ev_row_value(&row, EV_COLUMN_ID, &vId);
+        if (rcRow == SQLITE_NOMEM) {
+          rc = SQLITE_NOMEM;
+          break;
+        }
+        if (rcRow == SQLITE_OK && vId.eType == SQLITE_TEXT && vId.n == (int)strlen(zId) &&
+            memcmp(vId.z, zId, (size_t)vId.n) == 0) {
           char *zRec = sqlite3_mprintf("%.*s", (int)n, z);
-          zPatched = zRec ? json_eval(db, "SELECT json_patch(?1, ?2)", zRec, zBody) : 0;
+          rc = zRec ? json_eval(db, "SELECT json_patch(?1, ?2)", zRec, zBody, &zPatched) : SQLITE_NOMEM;
           sqlite3_free(zRec);
-          if (!zPatched) {
+          if (rc == SQLITE_NOMEM) break;
+          if (rc || !zPatched) {
             *pzErr = sqlite3_mprintf("the body is not a JSON object");
-            rc = SQLITE_ERROR;
+            rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
             break;
           }
           bFound = 1;
           zNew = sqlite3_mprintf("%s", zPatched);
+          if (!zNew) {
+            sqlite3_free(zPatched);
+            rc = SQLITE_NOMEM;
+            break;
+          }
         }
       }
       if ((nOut++ && write_all(fdOut, ",\n", 2)) ||
@@ -418,15 +453,17 @@ static int file_write(prov_source *pSrc, const char *zMethod, const char *zPath,
   zTmp = 0;
   {
     /* make the rename itself durable */
-    char *zDir = sqlite3_mprintf("%s", src->zPath);
-    char *zSlash = zDir ? strrchr(zDir, '/') : 0;
+    /* (on the stack: no allocation can fail once the file is replaced; a
+    ** longer path could not have been opened) */
+    char zDir[PATH_MAX];
+    snprintf(zDir, sizeof(zDir), "%s", src->zPath);
+    char *zSlash = strrchr(zDir, '/');
     if (zSlash) *zSlash = 0;
-    int fdDir = open(zSlash ? zDir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fdDir = open(zSlash ? (zDir[0] ? zDir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fdDir >= 0) {
       fsync(fdDir);
       close(fdDir);
     }
-    sqlite3_free(zDir);
   }
   *piStatus = bPost ? 201 : 200;
   *pzResp = zNew;

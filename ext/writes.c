@@ -59,8 +59,9 @@ void writes_rollback_to(prov_writes *w, int iSave) {
   while (w->n > n) write_free(&w->a[--w->n]);
 }
 
-/* The "id" of a created object, from the JSON answer (sqlite3_malloc'd), or NULL. */
-static char *created_id(const char *zResp) {
+/* The "id" of a created object, from the JSON answer (sqlite3_malloc'd), or NULL (*pbOom when out of memory). */
+static char *created_id(const char *zResp, int *pbOom) {
+  *pbOom = 0;
   if (!zResp) return 0;
   size_t n = strlen(zResp), end = 0, errOff = 0;
   const char *zWhy = 0;
@@ -68,11 +69,14 @@ static char *created_id(const char *zResp) {
   pj_doc d;
   memset(&d, 0, sizeof(d));
   char *zId = 0;
-  if (pj_parse(&d, zResp, n) == SQLITE_OK && d.aTok[0].type == JSMN_OBJECT) {
+  int rc = pj_parse(&d, zResp, n);
+  if (rc == SQLITE_NOMEM) *pbOom = 1;
+  if (rc == SQLITE_OK && d.aTok[0].type == JSMN_OBJECT) {
     int i = pj_find(&d, 0, "id", 2);
     if (i > 0 && d.aTok[i].type == JSMN_STRING) {
       int nTok = d.aTok[i].end - d.aTok[i].start;
       zId = sqlite3_malloc64((sqlite3_uint64)nTok + 1);
+      if (!zId) *pbOom = 1;
       if (zId) {
         int nOut = pj_unescape(d.z + d.aTok[i].start, (size_t)nTok, zId, 0);
         if (nOut < 0) {
@@ -100,7 +104,13 @@ int writes_flush(prov_writes *w, prov_source *pSrc, const char *zModule, prov_gl
     char *zResp = 0, *zErr = 0;
     rc = pSrc->xWrite(pSrc, p->zMethod, p->zPath, p->zBody, &status, &zResp, &zErr);
     if (rc == SQLITE_OK) {
-      char *zId = strcmp(p->zMethod, "POST") == 0 ? created_id(zResp) : 0;
+      int bOom = 0;
+      char *zId = strcmp(p->zMethod, "POST") == 0 ? created_id(zResp, &bOom) : 0;
+      if (bOom && g) {
+        /* applied, but its id is unknown: no stale id from an earlier INSERT */
+        sqlite3_free(g->zLastId);
+        g->zLastId = 0;
+      }
       if (zId) {
         sqlite3_str_appendf(ids, "%s\"%w\"", nCreated++ ? "," : "", zId);
         if (g) {
@@ -129,6 +139,7 @@ int writes_flush(prov_writes *w, prov_source *pSrc, const char *zModule, prov_gl
       for (int k = i + 1; k < w->n; k++) sqlite3_str_appendf(s, ", %d", k + 1);
       sqlite3_str_appendf(s, " (%d request%s).", w->n - i, w->n - i > 1 ? "s" : "");
       *pzErr = sqlite3_str_finish(s);
+      if (!*pzErr) rc = SQLITE_NOMEM; /* not a bare "SQL logic error" */
       if (rc != SQLITE_NOMEM) rc = SQLITE_ERROR;
     }
     sqlite3_free(zResp);
