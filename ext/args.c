@@ -211,7 +211,8 @@ int prov_options_parse(const char *zModule, int argc, const char *const *argv, p
         sqlite3_str *s = sqlite3_str_new(0);
         for (int j = 0; azKeys[j]; j++) sqlite3_str_appendf(s, "%s%s", j ? ", " : "", azKeys[j]);
         char *zList = sqlite3_str_finish(s);
-        *pzErr = sqlite3_mprintf("%s: unknown option '%s' (known: %s)", zModule, zKey, zList ? zList : "");
+        if (!zList) goto error; /* no list, no message: out of memory */
+        *pzErr = sqlite3_mprintf("%s: unknown option '%s' (known: %s)", zModule, zKey, zList);
         sqlite3_free(zList);
         goto error;
       }
@@ -230,5 +231,6 @@ int prov_options_parse(const char *zModule, int argc, const char *const *argv, p
 error:
   sqlite3_free(zStore);
   memset(o, 0, sizeof(*o));
-  return SQLITE_ERROR;
+  /* a message that could not be made is an out-of-memory, not a bare "SQL logic error" */
+  return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
 }

@@ -343,13 +343,13 @@ static int fl_open_source(const char *zModule, int argc, const char *const *argv
     *pzErr = sqlite3_mprintf("%s: source= is required, e.g. %s(source='https://graph.microsoft.com/beta', "
                              "auth='env:GRAPH_TOKEN')",
                              zModule, zModule);
-    return SQLITE_ERROR;
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
   if (sqlite3_strnicmp(o->zSource, "https://", 8) != 0 && sqlite3_strnicmp(o->zSource, "http://", 7) != 0) {
     *pzErr = sqlite3_mprintf("%s reads Microsoft Graph only: source= must be the Graph beta URL "
                              "(https://graph.microsoft.com/beta), not a file",
                              zModule);
-    return SQLITE_ERROR;
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
   return prov_source_open(zModule, o, ppSrc, pzErr);
 }
@@ -404,9 +404,11 @@ typedef struct fl_cursor {
   sqlite3_int64 nReturned;
 } fl_cursor;
 
-static void fl_set_error(fl_vtab *v, char *zMsg) {
+/* Returns SQLITE_ERROR, or SQLITE_NOMEM when zMsg could not be made. */
+static int fl_set_error(fl_vtab *v, char *zMsg) {
   sqlite3_free(v->base.zErrMsg);
   v->base.zErrMsg = zMsg;
+  return zMsg ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
 static void fl_seen_clear(fl_vtab *v) {
@@ -616,8 +618,8 @@ static int fl_open_flows(fl_cursor *c, char *zSet) {
   sqlite3_free(zPath);
   if (rc) {
     c->pFlows = 0;
-    fl_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_flows: %s", sqlite3_errstr(rc)));
-    return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
+    int rcMsg = fl_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_flows: %s", sqlite3_errstr(rc)));
+    return rc == SQLITE_NOMEM ? rc : rcMsg;
   }
   return SQLITE_OK;
 }
@@ -672,9 +674,8 @@ static int flNext(sqlite3_vtab_cursor *cur) {
     if (!zId) {
       c->bEof = 1;
       if (bOom) return SQLITE_NOMEM;
-      fl_set_error(v, sqlite3_mprintf("provisioning_flows: a flow set in the answer of GET %s has no \"id\"",
-                                      FL_SETS_PATH));
-      return SQLITE_ERROR;
+      return fl_set_error(
+          v, sqlite3_mprintf("provisioning_flows: a flow set in the answer of GET %s has no \"id\"", FL_SETS_PATH));
     }
     rc = fl_open_flows(c, zId);
     if (rc) {
@@ -684,9 +685,9 @@ static int flNext(sqlite3_vtab_cursor *cur) {
     continue;
   fail:
     c->bEof = 1;
-    fl_set_error(v, zErr ? zErr
-                         : sqlite3_mprintf("provisioning_flows: reading Graph failed (%s)", sqlite3_errstr(rc)));
-    return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
+    int rcMsg = fl_set_error(
+        v, zErr ? zErr : sqlite3_mprintf("provisioning_flows: reading Graph failed (%s)", sqlite3_errstr(rc)));
+    return rc == SQLITE_NOMEM ? rc : rcMsg;
   }
 }
 
@@ -713,8 +714,8 @@ static int flFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, in
     rc = v->pSrc->xOpen(v->pSrc, FL_SETS_PATH, &q, &c->pSets, &zErr);
     if (rc) {
       c->pSets = 0;
-      fl_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_flows: %s", sqlite3_errstr(rc)));
-      return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
+      int rcMsg = fl_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_flows: %s", sqlite3_errstr(rc)));
+      return rc == SQLITE_NOMEM ? rc : rcMsg;
     }
   }
   c->bEof = 0;
@@ -730,9 +731,8 @@ static int fl_cursor_parse(fl_cursor *c) {
   if (rc == SQLITE_OK && (c->doc.nTok < 1 || c->doc.aTok[0].type != JSMN_OBJECT)) rc = SQLITE_MISMATCH;
   if (rc) {
     if (rc == SQLITE_NOMEM) return rc;
-    fl_set_error((fl_vtab *)c->base.pVtab,
-                 sqlite3_mprintf("provisioning_flows: a flow is not a JSON object (%s)", sqlite3_errstr(rc)));
-    return SQLITE_ERROR;
+    return fl_set_error((fl_vtab *)c->base.pVtab,
+                        sqlite3_mprintf("provisioning_flows: a flow is not a JSON object (%s)", sqlite3_errstr(rc)));
   }
   c->bParsed = 1;
   return SQLITE_OK;
@@ -772,11 +772,11 @@ static int flRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *pRowid) {
 
 /* ------------------------------------------------------------ writes */
 
+/* SQLITE_OK when the table takes writes, else the error (set). */
 static int fl_writable(fl_vtab *v) {
-  if (v->opts.bWritable) return 1;
-  fl_set_error(v, sqlite3_mprintf("provisioning_flows: this table is read-only: create it with writable=1 to send "
-                                  "INSERT, UPDATE and DELETE to Microsoft Graph"));
-  return 0;
+  if (v->opts.bWritable) return SQLITE_OK;
+  return fl_set_error(v, sqlite3_mprintf("provisioning_flows: this table is read-only: create it with writable=1 "
+                                         "to send INSERT, UPDATE and DELETE to Microsoft Graph"));
 }
 
 /*
@@ -799,8 +799,7 @@ static int fl_append_member(fl_vtab *v, sqlite3_str *s, int i, sqlite3_value *pV
       int nt = sqlite3_value_numeric_type(pVal);
       sqlite3_int64 x = sqlite3_value_int64(pVal);
       if (nt != SQLITE_INTEGER || (x != 0 && x != 1)) {
-        fl_set_error(v, sqlite3_mprintf("provisioning_flows: %s must be 0 or 1 (or NULL)", col->zName));
-        return SQLITE_ERROR;
+        return fl_set_error(v, sqlite3_mprintf("provisioning_flows: %s must be 0 or 1 (or NULL)", col->zName));
       }
       sqlite3_str_appendall(s, x ? "true" : "false");
       return SQLITE_OK;
@@ -812,13 +811,11 @@ static int fl_append_member(fl_vtab *v, sqlite3_str *s, int i, sqlite3_value *pV
       int bObject = 0;
       if (!z) return SQLITE_NOMEM;
       if (pj_check_one(z, n, &errOff, &zWhy, &bObject) != PJ_OK) {
-        fl_set_error(v, sqlite3_mprintf("provisioning_flows: %s is not valid JSON (%s at byte %lld)", col->zName,
-                                        zWhy, (long long)errOff));
-        return SQLITE_ERROR;
+        return fl_set_error(v, sqlite3_mprintf("provisioning_flows: %s is not valid JSON (%s at byte %lld)", col->zName,
+                                               zWhy, (long long)errOff));
       }
       if (!bObject) {
-        fl_set_error(v, sqlite3_mprintf("provisioning_flows: %s must be a JSON object (or NULL)", col->zName));
-        return SQLITE_ERROR;
+        return fl_set_error(v, sqlite3_mprintf("provisioning_flows: %s must be a JSON object (or NULL)", col->zName));
       }
       char *zMin = sqlite3_malloc64(n + 1);
       if (!zMin) return SQLITE_NOMEM;
@@ -856,9 +853,8 @@ static int fl_check_raw(fl_vtab *v, const char *z, size_t n, int *piType) {
   int bObject = 0;
   int r = pj_check_one(z, n, &errOff, &zWhy, &bObject);
   if (r != PJ_OK || !bObject) {
-    fl_set_error(v, sqlite3_mprintf("provisioning_flows: raw must be one JSON object (%s at byte %lld)",
-                                    r == PJ_OK ? "not an object" : zWhy, r == PJ_OK ? 0LL : (long long)errOff));
-    return SQLITE_ERROR;
+    return fl_set_error(v, sqlite3_mprintf("provisioning_flows: raw must be one JSON object (%s at byte %lld)",
+                                           r == PJ_OK ? "not an object" : zWhy, r == PJ_OK ? 0LL : (long long)errOff));
   }
   pj_doc d;
   memset(&d, 0, sizeof(d));
@@ -877,10 +873,9 @@ static int fl_check_raw(fl_vtab *v, const char *z, size_t n, int *piType) {
   pj_doc_free(&d);
   if (rc) return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
   if (iType < 0) {
-    fl_set_error(v, sqlite3_mprintf("provisioning_flows: raw must carry \"@odata.type\": "
-                                    "\"" FL_TYPE_PREFIX "<type>" FL_TYPE_SUFFIX "\" with <type> one of "
-                                    "administrativeUnit, classGroup, securityGroup, user"));
-    return SQLITE_ERROR;
+    return fl_set_error(v, sqlite3_mprintf("provisioning_flows: raw must carry \"@odata.type\": "
+                                           "\"" FL_TYPE_PREFIX "<type>" FL_TYPE_SUFFIX "\" with <type> one of "
+                                           "administrativeUnit, classGroup, securityGroup, user"));
   }
   *piType = iType;
   return SQLITE_OK;
@@ -888,9 +883,8 @@ static int fl_check_raw(fl_vtab *v, const char *z, size_t n, int *piType) {
 
 /* The value is not repeated: a password typed into the wrong column must not show. */
 static int fl_bad_type(fl_vtab *v) {
-  fl_set_error(v, sqlite3_mprintf("provisioning_flows: flow_type must be one of administrativeUnit, classGroup, "
-                                  "securityGroup, user (case-sensitive)"));
-  return SQLITE_ERROR;
+  return fl_set_error(v, sqlite3_mprintf("provisioning_flows: flow_type must be one of administrativeUnit, classGroup, "
+                                         "securityGroup, user (case-sensitive)"));
 }
 
 static int fl_insert(fl_vtab *v, sqlite3_value **aCol) {
@@ -901,54 +895,52 @@ static int fl_insert(fl_vtab *v, sqlite3_value **aCol) {
   char *zBody = 0;
   for (int i = 0; i < FLOWS_NCOLUMN; i++) {
     if (aFlowCol[i].bReadOnly && sqlite3_value_type(aCol[i]) != SQLITE_NULL) {
-      fl_set_error(v, sqlite3_mprintf("provisioning_flows: %s is read-only (Graph sets it): leave it out of the "
-                                      "INSERT%s",
-                                      aFlowCol[i].zName,
-                                      i == FLOWS_COLUMN_ID ? " and read it with provisioning_last_insert_id() "
-                                                             "after COMMIT"
-                                                           : ""));
-      return SQLITE_ERROR;
+      return fl_set_error(v, sqlite3_mprintf("provisioning_flows: %s is read-only (Graph sets it): leave it out of the "
+                                             "INSERT%s",
+                                             aFlowCol[i].zName,
+                                             i == FLOWS_COLUMN_ID ? " and read it with provisioning_last_insert_id() "
+                                                                    "after COMMIT"
+                                                                  : ""));
     }
   }
   if (sqlite3_value_type(aCol[FLOWS_COLUMN_FLOW_SET_ID]) == SQLITE_NULL) {
-    fl_set_error(v, sqlite3_mprintf("provisioning_flows: flow_set_id is required: the INSERT must name the flow "
-                                    "set (see provisioning_flow_sets)"));
-    return SQLITE_ERROR;
+    return fl_set_error(v, sqlite3_mprintf("provisioning_flows: flow_set_id is required: the INSERT must name the flow "
+                                           "set (see provisioning_flow_sets)"));
   }
   const char *zSet = (const char *)sqlite3_value_text(aCol[FLOWS_COLUMN_FLOW_SET_ID]);
   if (!zSet) return SQLITE_NOMEM;
   if (sqlite3_value_type(aCol[FLOWS_COLUMN_FLOW_TYPE]) != SQLITE_NULL) {
     const char *zT = (const char *)sqlite3_value_text(aCol[FLOWS_COLUMN_FLOW_TYPE]);
-    iType = zT ? fl_type_index(zT, sqlite3_value_bytes(aCol[FLOWS_COLUMN_FLOW_TYPE])) : -1;
+    if (!zT) return SQLITE_NOMEM; /* not "flow_type must be one of ..." */
+    iType = fl_type_index(zT, sqlite3_value_bytes(aCol[FLOWS_COLUMN_FLOW_TYPE]));
     if (iType < 0) return fl_bad_type(v);
   }
   if (sqlite3_value_type(aCol[FLOWS_COLUMN_RAW]) != SQLITE_NULL) {
     for (size_t k = 0; k < sizeof(aBodyCol) / sizeof(aBodyCol[0]); k++) {
       if (sqlite3_value_type(aCol[aBodyCol[k]]) != SQLITE_NULL) {
-        fl_set_error(v, sqlite3_mprintf("provisioning_flows: INSERT either raw (the whole body) or columns, not "
-                                        "both (%s was given with raw)",
-                                        aFlowCol[aBodyCol[k]].zName));
-        return SQLITE_ERROR;
+        return fl_set_error(v, sqlite3_mprintf("provisioning_flows: INSERT either raw (the whole body) or columns, not "
+                                               "both (%s was given with raw)",
+                                               aFlowCol[aBodyCol[k]].zName));
       }
     }
     const char *z = (const char *)sqlite3_value_text(aCol[FLOWS_COLUMN_RAW]);
+    if (!z) return SQLITE_NOMEM;
     int iRawType = -1;
     rc = fl_check_raw(v, z, (size_t)sqlite3_value_bytes(aCol[FLOWS_COLUMN_RAW]), &iRawType);
     if (rc) return rc;
     if (iType >= 0 && iType != iRawType) {
-      fl_set_error(v, sqlite3_mprintf("provisioning_flows: flow_type '%s' differs from the @odata.type of raw "
-                                      "(%s)",
-                                      azFlowType[iType], azFlowType[iRawType]));
-      return SQLITE_ERROR;
+      return fl_set_error(v, sqlite3_mprintf("provisioning_flows: flow_type '%s' differs from the @odata.type of raw "
+                                             "(%s)",
+                                             azFlowType[iType], azFlowType[iRawType]));
     }
     iType = iRawType;
     zBody = sqlite3_mprintf("%s", z);
     if (!zBody) return SQLITE_NOMEM;
   } else {
     if (iType < 0) {
-      fl_set_error(v, sqlite3_mprintf("provisioning_flows: flow_type is required (administrativeUnit, classGroup, "
-                                      "securityGroup or user), or raw with its @odata.type"));
-      return SQLITE_ERROR;
+      return fl_set_error(v,
+                          sqlite3_mprintf("provisioning_flows: flow_type is required (administrativeUnit, classGroup, "
+                                          "securityGroup or user), or raw with its @odata.type"));
     }
     sqlite3_str *s = sqlite3_str_new(0);
     sqlite3_str_appendf(s, "{\"@odata.type\":\"" FL_TYPE_PREFIX "%s" FL_TYPE_SUFFIX "\"", azFlowType[iType]);
@@ -970,7 +962,11 @@ static int fl_insert(fl_vtab *v, sqlite3_value **aCol) {
                     sqlite3_mprintf("INSERT of flow %d (%s)", v->nInsert, azFlowType[iType]));
 }
 
-/* Is the new value pVal of column i the same as the row's text form zOld? */
+/*
+** Is the new value pVal of column i the same as the row's text form zOld?
+** 1 same, 0 changed, -1 out of memory (never taken for "changed": that
+** would PATCH a column nobody set, or refuse an UPDATE of id).
+*/
 static int fl_same(int i, sqlite3_value *pVal, const char *zOld) {
   int t = sqlite3_value_type(pVal);
   if (t == SQLITE_NULL || !zOld) return t == SQLITE_NULL && !zOld;
@@ -980,14 +976,14 @@ static int fl_same(int i, sqlite3_value *pVal, const char *zOld) {
            zOld[1] == 0 && sqlite3_value_int64(pVal) == zOld[0] - '0';
   }
   const char *z = (const char *)sqlite3_value_text(pVal);
-  if (!z) return 0;
+  if (!z) return -1;
   size_t n = (size_t)sqlite3_value_bytes(pVal);
   if (col->eKind == FL_KIND_JSON || col->eKind == FL_KIND_RAW) {
     size_t errOff;
     const char *zWhy;
     if (pj_check_one(z, n, &errOff, &zWhy, 0) != PJ_OK) return 0;
     char *zMin = sqlite3_malloc64(n + 1);
-    if (!zMin) return 0;
+    if (!zMin) return -1;
     int nMin = pj_minify(z, n, zMin);
     int bSame = (size_t)nMin == strlen(zOld) && memcmp(zMin, zOld, (size_t)nMin) == 0;
     sqlite3_free(zMin);
@@ -1003,13 +999,11 @@ static int fl_update(fl_vtab *v, sqlite3_value **argv) {
   char *zOld[FLOWS_NCOLUMN];
   pj_doc d;
   if (sqlite3_value_type(argv[1]) == SQLITE_NULL || sqlite3_value_int64(argv[1]) != iRowid) {
-    fl_set_error(v, sqlite3_mprintf("provisioning_flows: the rowid is a hash of the id and cannot be set"));
-    return SQLITE_ERROR;
+    return fl_set_error(v, sqlite3_mprintf("provisioning_flows: the rowid is a hash of the id and cannot be set"));
   }
   fl_seen *e = fl_seen_find(v, iRowid);
   if (!e) {
-    fl_set_error(v, sqlite3_mprintf("provisioning_flows: the flow to UPDATE was not read in this statement"));
-    return SQLITE_ERROR;
+    return fl_set_error(v, sqlite3_mprintf("provisioning_flows: the flow to UPDATE was not read in this statement"));
   }
   memset(&d, 0, sizeof(d));
   memset(zOld, 0, sizeof(zOld));
@@ -1019,7 +1013,9 @@ static int fl_update(fl_vtab *v, sqlite3_value **argv) {
     aChanged[i] = 0;
     if (sqlite3_value_nochange(aCol[i])) continue;
     rc = fl_column_text(aFlowCol, &d, e->zSet, i, &zOld[i]);
-    if (rc == SQLITE_OK && !fl_same(i, aCol[i], zOld[i])) {
+    int bSame = rc == SQLITE_OK ? fl_same(i, aCol[i], zOld[i]) : 1;
+    if (bSame < 0) rc = SQLITE_NOMEM;
+    if (bSame == 0) {
       aChanged[i] = 1;
       nChanged++;
     }
@@ -1028,16 +1024,14 @@ static int fl_update(fl_vtab *v, sqlite3_value **argv) {
   for (int i = 0; i < FLOWS_NCOLUMN; i++) {
     if (!aChanged[i]) continue;
     if (aFlowCol[i].bReadOnly || i == FLOWS_COLUMN_FLOW_SET_ID || i == FLOWS_COLUMN_FLOW_TYPE) {
-      fl_set_error(v, sqlite3_mprintf("provisioning_flows: %s cannot be changed by UPDATE%s", aFlowCol[i].zName,
-                                      i == FLOWS_COLUMN_FLOW_SET_ID || i == FLOWS_COLUMN_FLOW_TYPE
-                                          ? " (DELETE the flow and INSERT a new one)"
-                                          : " (Graph sets it)"));
-      rc = SQLITE_ERROR;
+      rc = fl_set_error(v, sqlite3_mprintf("provisioning_flows: %s cannot be changed by UPDATE%s", aFlowCol[i].zName,
+                                           i == FLOWS_COLUMN_FLOW_SET_ID || i == FLOWS_COLUMN_FLOW_TYPE
+                                               ? " (DELETE the flow and INSERT a new one)"
+                                               : " (Graph sets it)"));
       goto done;
     }
     if (i == FLOWS_COLUMN_RAW) {
-      fl_set_error(v, sqlite3_mprintf("provisioning_flows: raw cannot be updated: set the columns instead"));
-      rc = SQLITE_ERROR;
+      rc = fl_set_error(v, sqlite3_mprintf("provisioning_flows: raw cannot be updated: set the columns instead"));
       goto done;
     }
   }
@@ -1052,9 +1046,8 @@ static int fl_update(fl_vtab *v, sqlite3_value **argv) {
     }
     if (!zType || !zOld[FLOWS_COLUMN_ID]) {
       sqlite3_free(zType);
-      fl_set_error(v, sqlite3_mprintf("provisioning_flows: the flow as read has no %s: cannot PATCH it",
-                                      zType ? "id" : "@odata.type"));
-      rc = SQLITE_ERROR;
+      rc = fl_set_error(v, sqlite3_mprintf("provisioning_flows: the flow as read has no %s: cannot PATCH it",
+                                           zType ? "id" : "@odata.type"));
       goto done;
     }
     sqlite3_str *s = sqlite3_str_new(0);
@@ -1086,8 +1079,7 @@ done:
 static int fl_delete(fl_vtab *v, sqlite3_int64 iRowid) {
   fl_seen *e = fl_seen_find(v, iRowid);
   if (!e) {
-    fl_set_error(v, sqlite3_mprintf("provisioning_flows: the flow to DELETE was not read in this statement"));
-    return SQLITE_ERROR;
+    return fl_set_error(v, sqlite3_mprintf("provisioning_flows: the flow to DELETE was not read in this statement"));
   }
   pj_doc d;
   memset(&d, 0, sizeof(d));
@@ -1097,8 +1089,7 @@ static int fl_delete(fl_vtab *v, sqlite3_int64 iRowid) {
   pj_doc_free(&d);
   if (rc) return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
   if (!zId) {
-    fl_set_error(v, sqlite3_mprintf("provisioning_flows: the flow as read has no id: cannot DELETE it"));
-    return SQLITE_ERROR;
+    return fl_set_error(v, sqlite3_mprintf("provisioning_flows: the flow as read has no id: cannot DELETE it"));
   }
   rc = writes_add(&v->writes, "DELETE", fl_flow_path(e->zSet, zId), 0, sqlite3_mprintf("DELETE of flow %s", zId));
   sqlite3_free(zId);
@@ -1107,7 +1098,8 @@ static int fl_delete(fl_vtab *v, sqlite3_int64 iRowid) {
 
 static int flUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite_int64 *pRowid) {
   fl_vtab *v = (fl_vtab *)pVtab;
-  if (!fl_writable(v)) return SQLITE_ERROR;
+  int rc = fl_writable(v);
+  if (rc) return rc;
   if (argc == 1) return fl_delete(v, sqlite3_value_int64(argv[0]));
   if (argc != FLOWS_NCOLUMN + 2) return SQLITE_ERROR;
   if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
@@ -1198,6 +1190,8 @@ static int flSync(sqlite3_vtab *pVtab) {
   if (rc == SQLITE_OK) rc = writes_flush(&v->writes, v->pSrc, "provisioning_flows", v->pGlobal, &zErr);
   if (rc) {
     zErr = fl_scrub(zErr, aSecret, nSecret);
+    /* no message (none made, or the scrubbed copy failed): out of memory */
+    if (!zErr) rc = SQLITE_NOMEM;
     fl_set_error(v, zErr);
   } else {
     sqlite3_free(zErr);
@@ -1286,9 +1280,11 @@ typedef struct fs_cursor {
   sqlite3_int64 nReturned;
 } fs_cursor;
 
-static void fs_set_error(fs_vtab *v, char *zMsg) {
+/* Returns SQLITE_ERROR, or SQLITE_NOMEM when zMsg could not be made. */
+static int fs_set_error(fs_vtab *v, char *zMsg) {
   sqlite3_free(v->base.zErrMsg);
   v->base.zErrMsg = zMsg;
+  return zMsg ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
 static int fsConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
@@ -1303,7 +1299,7 @@ static int fsConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   if (rc == SQLITE_OK && v->opts.bWritable) {
     *pzErr = sqlite3_mprintf("provisioning_flow_sets: the table is read-only (writable=1 is for "
                              "provisioning_flows)");
-    rc = SQLITE_ERROR;
+    rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
   if (rc) goto error;
   char *zDdl = fl_ddl(aSetCol, FLOW_SETS_NCOLUMN);
@@ -1392,9 +1388,9 @@ static int fsNext(sqlite3_vtab_cursor *cur) {
   }
   c->bEof = 1;
   if (rc == SQLITE_DONE) return SQLITE_OK;
-  fs_set_error(v, zErr ? zErr
-                       : sqlite3_mprintf("provisioning_flow_sets: reading Graph failed (%s)", sqlite3_errstr(rc)));
-  return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
+  int rcMsg = fs_set_error(
+      v, zErr ? zErr : sqlite3_mprintf("provisioning_flow_sets: reading Graph failed (%s)", sqlite3_errstr(rc)));
+  return rc == SQLITE_NOMEM ? rc : rcMsg;
 }
 
 static int fsFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc, sqlite3_value **argv) {
@@ -1408,8 +1404,8 @@ static int fsFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, in
   int rc = v->pSrc->xOpen(v->pSrc, FL_SETS_PATH, &q, &c->pStream, &zErr);
   if (rc) {
     c->pStream = 0;
-    fs_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_flow_sets: %s", sqlite3_errstr(rc)));
-    return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
+    int rcMsg = fs_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_flow_sets: %s", sqlite3_errstr(rc)));
+    return rc == SQLITE_NOMEM ? rc : rcMsg;
   }
   c->bEof = 0;
   return fsNext(cur);
@@ -1423,9 +1419,9 @@ static int fs_cursor_parse(fs_cursor *c) {
   if (rc == SQLITE_OK && (c->doc.nTok < 1 || c->doc.aTok[0].type != JSMN_OBJECT)) rc = SQLITE_MISMATCH;
   if (rc) {
     if (rc == SQLITE_NOMEM) return rc;
-    fs_set_error((fs_vtab *)c->base.pVtab,
-                 sqlite3_mprintf("provisioning_flow_sets: a flow set is not a JSON object (%s)", sqlite3_errstr(rc)));
-    return SQLITE_ERROR;
+    return fs_set_error(
+        (fs_vtab *)c->base.pVtab,
+        sqlite3_mprintf("provisioning_flow_sets: a flow set is not a JSON object (%s)", sqlite3_errstr(rc)));
   }
   c->bParsed = 1;
   return SQLITE_OK;
