@@ -22,7 +22,9 @@
 **   from AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET (token
 **   cached, renewed before expiry and once on a 401). The token is sent
 **   only to the source's origin, never to a nextLink or a redirect
-**   elsewhere, and never appears in an error or a trace line.
+**   elsewhere, and never appears in an error or a trace line; nor do the
+**   client secret (as is or form-encoded) and the password and secret
+**   members of a request body, even when the server echoes them back.
 **
 **   Pacing: a process-wide sliding window per (origin, auth reference)
 **   keeps at most rate_limit requests in any rate_window seconds. A slot
@@ -366,7 +368,43 @@ static void wipe_free(char *z) {
   }
 }
 
-/* Replace every occurrence of the token and the client secret in z. */
+/* z with every occurrence of zS replaced by zMask (z is freed; NULL when out of memory). */
+static char *replace_all(char *z, const char *zS, const char *zMask) {
+  size_t nS = strlen(zS);
+  char *p;
+  if (!z || nS == 0 || !strstr(z, zS)) return z;
+  sqlite3_str *m = sqlite3_str_new(0);
+  const char *q = z;
+  while ((p = strstr(q, zS)) != 0) {
+    sqlite3_str_append(m, q, (int)(p - q));
+    sqlite3_str_appendall(m, zMask);
+    q = p + nS;
+  }
+  sqlite3_str_appendall(m, q);
+  sqlite3_free(z);
+  return sqlite3_str_finish(m);
+}
+
+/* z percent-encoded as in the token request's form body (curl_easy_escape's form). */
+static char *form_encode(const char *z) {
+  sqlite3_str *m = sqlite3_str_new(0);
+  for (; *z; z++) {
+    unsigned char c = (unsigned char)*z;
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      sqlite3_str_appendchar(m, 1, (char)c);
+    } else {
+      sqlite3_str_appendf(m, "%%%02X", c);
+    }
+  }
+  return sqlite3_str_finish(m);
+}
+
+/*
+** Replace every occurrence of the token and the client secret in z (the
+** secret also as the token request's form body carries it, for a server or
+** proxy that echoes the body). z is freed; NULL when out of memory.
+*/
 static char *redact(http_source *s, char *z) {
   const char *azSecret[2];
   azSecret[0] = s->zToken;
@@ -374,15 +412,87 @@ static char *redact(http_source *s, char *z) {
   for (int k = 0; k < 2 && z; k++) {
     const char *zS = azSecret[k];
     if (!zS || strlen(zS) < 4) continue;
-    size_t nS = strlen(zS);
-    char *p;
-    while ((p = strstr(z, zS)) != 0) {
-      char *zNew = sqlite3_mprintf("%.*s[redacted]%s", (int)(p - z), z, p + nS);
-      sqlite3_free(z);
-      z = zNew;
-      if (!z) break;
+    z = replace_all(z, zS, "[redacted]");
+    if (k == 1 && z) {
+      char *zEnc = form_encode(zS);
+      if (!zEnc) {
+        sqlite3_free(z);
+        return 0;
+      }
+      z = replace_all(z, zEnc, "[redacted]");
+      sqlite3_free(zEnc);
     }
   }
+  return z;
+}
+
+/*
+** z with zS replaced by ********, both as it is and as append_clean()
+** writes it into a message (a non-ASCII password comes out as '?'s there).
+*/
+static char *mask_value(char *z, const char *zS) {
+  z = replace_all(z, zS, "********");
+  sqlite3_str *m = sqlite3_str_new(0);
+  append_clean(m, zS, strlen(zS));
+  char *zClean = sqlite3_str_finish(m);
+  if (!zClean) {
+    sqlite3_free(z);
+    return 0;
+  }
+  if (strcmp(zClean, zS) != 0) z = replace_all(z, zClean, "********");
+  sqlite3_free(zClean);
+  return z;
+}
+
+/*
+** Replace, in z, every password or secret a JSON request body carries: the
+** string value of each member whose name holds "password" or "secret"
+** (any case), as written in the body and unescaped. A server that echoes
+** the body in its error ("Invalid password '...'") must not put it in an
+** error message or a trace line. z is freed; NULL when out of memory.
+*/
+static char *redact_body(const char *zBody, char *z) {
+  if (!z || !zBody) return z;
+  size_t n = strlen(zBody), end = 0, errOff = 0;
+  const char *zWhy;
+  if (pj_value_end(zBody, n, &end, &errOff, &zWhy) != PJ_OK) return z; /* not JSON (a form body) */
+  pj_doc d;
+  memset(&d, 0, sizeof(d));
+  int rc = pj_parse(&d, zBody, n);
+  if (rc) {
+    pj_doc_free(&d);
+    if (rc != SQLITE_NOMEM) return z;
+    sqlite3_free(z);
+    return 0;
+  }
+  for (int i = 1; i + 1 < d.nTok && z; i++) {
+    const jsmntok_t *k = &d.aTok[i];
+    if (k->type != JSMN_STRING || k->parent < 0 || d.aTok[k->parent].type != JSMN_OBJECT) continue;
+    int nKey = k->end - k->start, bSecret = 0;
+    for (int j = 0; j + 6 <= nKey && !bSecret; j++) {
+      bSecret = sqlite3_strnicmp(zBody + k->start + j, "secret", 6) == 0 ||
+                (j + 8 <= nKey && sqlite3_strnicmp(zBody + k->start + j, "password", 8) == 0);
+    }
+    const jsmntok_t *v = &d.aTok[i + 1];
+    if (!bSecret || v->type != JSMN_STRING || v->end <= v->start) continue;
+    int nV = v->end - v->start;
+    char *zRaw = sqlite3_mprintf("%.*s", nV, zBody + v->start);
+    char *zPlain = sqlite3_malloc64((sqlite3_uint64)nV + 1);
+    int nPlain = zPlain ? pj_unescape(zBody + v->start, (size_t)nV, zPlain, 0) : -1;
+    if (!zRaw || !zPlain) {
+      sqlite3_free(z);
+      z = 0;
+    } else {
+      if (nPlain > 0) {
+        zPlain[nPlain] = 0;
+        z = mask_value(z, zPlain);
+      }
+      z = mask_value(z, zRaw);
+    }
+    sqlite3_free(zRaw);
+    sqlite3_free(zPlain);
+  }
+  pj_doc_free(&d);
   return z;
 }
 
@@ -984,7 +1094,7 @@ static int req_run(http_req *r, char **pzErr) {
     if (trace_on()) {
       char *zWhat = sqlite3_str_finish(m);
       m = 0;
-      zWhat = redact(s, zWhat);
+      zWhat = redact_body(r->zBody, redact(s, zWhat));
       fprintf(stderr, "provisioning: retry %d of %d in %.3f s: %s\n", r->nRetry, s->o.nMaxRetries, w,
               zWhat ? zWhat : "");
       sqlite3_free(zWhat);
@@ -996,7 +1106,7 @@ static int req_run(http_req *r, char **pzErr) {
     continue;
   fail: {
     char *z = sqlite3_str_finish(m);
-    z = redact(s, z);
+    z = redact_body(r->zBody, redact(s, z));
     if (!z) return SQLITE_NOMEM;
     if (trace_on()) fprintf(stderr, "provisioning: error: %s\n", z);
     *pzErr = z;
