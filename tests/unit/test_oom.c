@@ -11,15 +11,21 @@
 ** for N = 1, 2, 3, ... until it completes without an injected failure.
 **
 ** Every run must end in SQLITE_OK with exactly the rows of the run without
-** failures (an OOM must never quietly drop rows), or in SQLITE_NOMEM, or in
-** an error with a message; it must never crash. Leaks are LeakSanitizer's
-** (asan mode). After each failed run the scenario is run again without
+** failures (an OOM must never quietly drop rows), or in SQLITE_NOMEM whose
+** message says "out of memory"; anything else (an OOM reported as "not a
+** valid URL", "SQL logic error", a libcurl error...) is a failure, listed
+** per mode with its first N. The only exceptions are two texts libcurl
+** itself gives its own allocation failures (libcurl_own_misreport). It
+** must never crash. Leaks are LeakSanitizer's (asan mode).
+** After each failed run the scenario is run again without
 ** failures and must give the baseline (no state was corrupted: a write
 ** copy is either before or after the statement, never broken).
 **
 ** Scenarios: a pushed-down SELECT over the file source; a join with the
 ** provisioning_steps() TVF; INSERT and UPDATE on a writable file copy in
-** the cwd; a SELECT over the mock server (when MOCK_URL is set).
+** the cwd; a SELECT, an INSERT + UPDATE of events, and an INSERT + UPDATE
+** of provisioning_flows over the mock server (when MOCK_URL is set; its
+** scenario is reset before each run).
 ** OOM_MAX_N (default 20000) caps N; OOM_STEP (default 1) strides it;
 ** OOM_FIRST (default 1) is the first N; OOM_ONLY=NAME runs the scenarios
 ** whose name starts with NAME; OOM_SHOW (default 3) wrong runs are printed
@@ -49,30 +55,32 @@ static int nFail, nPass;
 /* ---- the failing allocators */
 
 static sqlite3_mem_methods mDefault;
-static volatile long nAllocs;  /* allocations since arming */
-static volatile long iFailAt;  /* 0: never fail */
-static volatile int bKeep;     /* keep failing after the first failure */
-static volatile long nFailed;  /* failures injected */
+static volatile long nAllocs;       /* allocations since arming */
+static volatile long iFailAt;       /* 0: never fail */
+static volatile int bKeep;          /* keep failing after the first failure */
+static volatile long nFailed;       /* failures injected */
+static volatile long nFailedSqlite; /* of them, in SQLite's allocator */
 
 /* A breakpoint for debuggers: gdb -ex 'break oom_fired' (with OOM_ONLY). */
 __attribute__((noinline)) void oom_fired(long k);
 __attribute__((noinline)) void oom_fired(long k) { __asm__ volatile("" ::"r"(k)); }
 
-static int should_fail(void) {
+static int should_fail_in(int bSqlite) {
   if (!iFailAt) return 0;
   long k = __atomic_add_fetch(&nAllocs, 1, __ATOMIC_SEQ_CST);
   if (k == iFailAt || (bKeep && k > iFailAt)) {
     __atomic_add_fetch(&nFailed, 1, __ATOMIC_SEQ_CST);
+    if (bSqlite) __atomic_add_fetch(&nFailedSqlite, 1, __ATOMIC_SEQ_CST);
     oom_fired(k);
     return 1;
   }
   return 0;
 }
 
-static void *oom_malloc(int n) { return should_fail() ? 0 : mDefault.xMalloc(n); }
+static void *oom_malloc(int n) { return should_fail_in(1) ? 0 : mDefault.xMalloc(n); }
 static void oom_free(void *p) { mDefault.xFree(p); }
 static void *oom_realloc(void *p, int n) {
-  if (n > mDefault.xSize(p) && should_fail()) return 0;
+  if (n > mDefault.xSize(p) && should_fail_in(1)) return 0;
   return mDefault.xRealloc(p, n);
 }
 static int oom_size(void *p) { return mDefault.xSize(p); }
@@ -80,18 +88,19 @@ static int oom_roundup(int n) { return mDefault.xRoundup(n); }
 static int oom_init(void *p) { return mDefault.xInit(p); }
 static void oom_shutdown(void *p) { mDefault.xShutdown(p); }
 
-static void *c_malloc(size_t n) { return should_fail() ? 0 : malloc(n); }
+static void *c_malloc(size_t n) { return should_fail_in(0) ? 0 : malloc(n); }
 static void c_free(void *p) { free(p); }
-static void *c_realloc(void *p, size_t n) { return should_fail() ? 0 : realloc(p, n); }
+static void *c_realloc(void *p, size_t n) { return should_fail_in(0) ? 0 : realloc(p, n); }
 static char *c_strdup(const char *z) {
-  if (should_fail()) return 0;
+  if (should_fail_in(0)) return 0;
   return strdup(z);
 }
-static void *c_calloc(size_t a, size_t b) { return should_fail() ? 0 : calloc(a, b); }
+static void *c_calloc(size_t a, size_t b) { return should_fail_in(0) ? 0 : calloc(a, b); }
 
 static void arm(long n, int keep) {
   nAllocs = 0;
   nFailed = 0;
+  nFailedSqlite = 0;
   bKeep = keep;
   iFailAt = n;
 }
@@ -104,9 +113,12 @@ typedef struct scen {
   const char *zSetup; /* run first (CREATE VIRTUAL TABLE...), its rows ignored */
   const char *zSql;   /* the statements whose rows are collected */
   const char *zCopy;  /* a file copied to ./oom_copy.json before each run */
+  const char *zReset; /* a mock scenario reset before each run (writes change it) */
 } scen;
 
 static char zRoot[1024];
+
+static size_t discard(char *p, size_t sz, size_t n, void *pArg) { return sz * n; }
 
 static void copy_file(const char *zFrom, const char *zTo) {
   FILE *in = fopen(zFrom, "rb"), *out = fopen(zTo, "wb");
@@ -119,6 +131,28 @@ static void copy_file(const char *zFrom, const char *zTo) {
   while ((n = fread(buf, 1, sizeof(buf), in)) > 0) fwrite(buf, 1, n, out);
   fclose(in);
   fclose(out);
+}
+
+/* POST /_mock/s/NAME/reset (while no failure is armed). */
+static void mock_reset(const char *zName) {
+  char zUrl[2048];
+  snprintf(zUrl, sizeof(zUrl), "%s/_mock/s/%s/reset", getenv("MOCK_URL"), zName);
+  CURL *h = curl_easy_init();
+  long iStatus = 0;
+  CURLcode cc = CURLE_FAILED_INIT;
+  if (h) {
+    curl_easy_setopt(h, CURLOPT_URL, zUrl);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+    cc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &iStatus);
+    curl_easy_cleanup(h);
+  }
+  if (cc != CURLE_OK || iStatus != 200) {
+    fprintf(stderr, "cannot reset the mock scenario %s (%s, HTTP %ld)\n", zName, curl_easy_strerror(cc), iStatus);
+    exit(1);
+  }
 }
 
 /* Substitute @ROOT@ and @MOCK@. Plain malloc: not counted. */
@@ -192,6 +226,12 @@ static int run_sql(sqlite3 *db, const char *zSql, res *r) {
 
 static void run_scen(const scen *s, res *r) {
   memset(r, 0, sizeof(*r));
+  if (s->zReset) {
+    long iSave = iFailAt; /* the reset's own allocations are neither counted nor failed */
+    iFailAt = 0;
+    mock_reset(s->zReset);
+    iFailAt = iSave;
+  }
   if (s->zCopy) {
     char zFrom[2048];
     snprintf(zFrom, sizeof(zFrom), "%s/%s", zRoot, s->zCopy);
@@ -203,8 +243,12 @@ static void run_scen(const scen *s, res *r) {
   if (rc == SQLITE_OK) {
     char *zErr = 0;
     rc = sqlite3_provisioning_init(db, &zErr, 0);
-    if (zErr) snprintf(r->zErr, sizeof(r->zErr), "%s", zErr);
+    /* the init function's answer is its return code and *pzErr, not the
+    ** connection's last message (still "not an error") */
+    if (rc != SQLITE_OK) snprintf(r->zErr, sizeof(r->zErr), "%s", zErr ? zErr : sqlite3_errstr(rc));
     sqlite3_free(zErr);
+  } else if (!db) {
+    snprintf(r->zErr, sizeof(r->zErr), "%s", sqlite3_errstr(rc)); /* no handle to ask */
   }
   if (rc == SQLITE_OK) rc = run_sql(db, zSetup, 0);
   if (rc == SQLITE_OK) rc = run_sql(db, zSql, r);
@@ -220,6 +264,54 @@ static void run_scen(const scen *s, res *r) {
   free(zSql);
 }
 
+/*
+** libcurl 7.88 itself reports two of its allocation failures as other
+** errors, which no caller can tell from the real ones: the address of an
+** IP literal that cannot be allocated is "Couldn't resolve host name", and
+** zlib's window that cannot be allocated (Z_MEM_ERROR, no zlib message) is
+** CURLE_BAD_CONTENT_ENCODING. Accepted only with exactly these texts and
+** only when every injected failure was one of libcurl's allocations; every
+** CURLE_OUT_OF_MEMORY must be SQLITE_NOMEM.
+*/
+static int libcurl_own_misreport(const res *r, long nFired, long nFiredSqlite) {
+  static const char *const azText[] = {
+      "connection error: Couldn't resolve host name (Could not resolve host: 127.0.0.1) on ",
+      "connection error: Unrecognized or bad HTTP Content or Transfer-Encoding (Error while processing content "
+      "unencoding: Unknown failure within decompression software.) on ",
+      0};
+  if (r->rc != SQLITE_ERROR || nFired == 0 || nFiredSqlite != 0) return 0;
+  for (int i = 0; azText[i]; i++) {
+    if (strstr(r->zErr, azText[i])) return 1;
+  }
+  return 0;
+}
+
+/* Distinct wrong outcomes of one mode (rc and message), each with its first N
+** and a count, so a summary names every misreport, not only the first few. */
+typedef struct wrong {
+  int rc;
+  char zErr[160];
+  long nFirst;
+  int nSeen;
+} wrong;
+static wrong aWrong[32];
+static int nWrong;
+
+static void wrong_add(int rc, const char *zErr, long n) {
+  for (int i = 0; i < nWrong; i++) {
+    if (aWrong[i].rc == rc && strncmp(aWrong[i].zErr, zErr, sizeof(aWrong[i].zErr) - 1) == 0) {
+      aWrong[i].nSeen++;
+      return;
+    }
+  }
+  if (nWrong == (int)(sizeof(aWrong) / sizeof(aWrong[0]))) return;
+  wrong *w = &aWrong[nWrong++];
+  w->rc = rc;
+  snprintf(w->zErr, sizeof(w->zErr), "%s", zErr);
+  w->nFirst = n;
+  w->nSeen = 1;
+}
+
 static void test_scen(const scen *s) {
   long nMax = getenv("OOM_MAX_N") ? atol(getenv("OOM_MAX_N")) : 20000;
   long nStep = getenv("OOM_STEP") ? atol(getenv("OOM_STEP")) : 1;
@@ -231,13 +323,14 @@ static void test_scen(const scen *s) {
   if (base.rc != SQLITE_OK) return;
   for (int keep = 0; keep <= 1; keep++) {
     long n;
-    int nNomem = 0, nOk = 0, nOther = 0, bDone = 0, nBad = 0;
+    int nNomem = 0, nOk = 0, nCurl = 0, bDone = 0, nBad = 0;
+    nWrong = 0;
     long nFirst = getenv("OOM_FIRST") ? atol(getenv("OOM_FIRST")) : 1;
     for (n = nFirst > 0 ? nFirst : 1; n <= nMax; n += nStep) {
       res r;
       arm(n, keep);
       run_scen(s, &r);
-      long fired = nFailed;
+      long fired = nFailed, firedSqlite = nFailedSqlite;
       disarm();
       if (r.rc == SQLITE_OK) {
         nOk++;
@@ -248,11 +341,27 @@ static void test_scen(const scen *s) {
           CHECK(0, "%s: N=%ld %s: OK but rows differ (%zu vs %zu bytes):\n%.600s\n-- want --\n%.600s", s->zName, n,
                 keep ? "keep" : "once", r.nRows, base.nRows, r.zRows ? r.zRows : "", base.zRows);
         }
-      } else if ((r.rc & 0xff) == SQLITE_NOMEM) {
+      } else if ((r.rc & 0xff) == SQLITE_NOMEM && fired) {
         nNomem++;
-      } else if (r.rc == SQLITE_ERROR && r.zErr[0] && fired) {
-        nOther++; /* a clean error with a message */
+        /* the message says so: not a misleading "not a valid URL" with
+        ** SQLITE_NOMEM. The one other text is SQLite's own (build.c, when
+        ** the temp schema of "CREATE VIRTUAL TABLE temp.x" cannot be opened
+        ** for lack of memory), which the extension never sees. */
+        if (!strstr(r.zErr, "out of memory") &&
+            strcmp(r.zErr, "unable to open a temporary database file for storing temporary tables") != 0) {
+          wrong_add(r.rc, r.zErr, n);
+          if (++nBad > nShow) {
+            nFail++;
+          } else
+          CHECK(0, "%s: N=%ld %s: SQLITE_NOMEM with the message \"%s\", not \"out of memory\"", s->zName, n,
+                keep ? "keep" : "once", r.zErr);
+        }
+      } else if (libcurl_own_misreport(&r, fired, firedSqlite)) {
+        nCurl++;
       } else {
+        /* any other error is an out-of-memory reported as something else
+        ** ("not a valid URL", "SQL logic error", an HTTP error...) */
+        wrong_add(r.rc, r.zErr, n);
         if (++nBad > nShow) {
           nFail++;
         } else
@@ -279,8 +388,12 @@ static void test_scen(const scen *s) {
       }
     }
     CHECK(bDone, "%s: still failing at N=%ld", s->zName, nMax);
-    printf("%-16s %-12s: N=1..%ld: %d NOMEM, %d clean errors, %d OK, %d WRONG\n", s->zName,
-           keep ? "keep-failing" : "fail-once", n, nNomem, nOther, nOk, nBad);
+    printf("%-20s %-12s: N=1..%ld: %d NOMEM, %d OK, %d libcurl's own, %d WRONG\n", s->zName,
+           keep ? "keep-failing" : "fail-once", n, nNomem, nOk, nCurl, nBad);
+    for (int i = 0; i < nWrong && i < 12; i++) {
+      printf("  WRONG x%d (first N=%ld): rc %d: %s\n", aWrong[i].nSeen, aWrong[i].nFirst, aWrong[i].rc, aWrong[i].zErr);
+    }
+    if (nWrong > 12) printf("  ... %d more distinct wrong outcomes\n", nWrong - 12);
     fflush(stdout);
   }
   free(base.zRows);
@@ -313,25 +426,43 @@ int main(void) {
        "SELECT id, status, activity_date_time, duration_ms, target_identity_name FROM ev "
        " WHERE status = 'success' AND activity_date_time > '2019-01-01' ORDER BY activity_date_time DESC LIMIT 5;"
        "SELECT count(*), sum(duration_ms) FROM ev WHERE job_id LIKE '%%' OR duration_ms > 0;",
-       0},
+       0, 0},
       {"tvf join",
        "CREATE VIRTUAL TABLE temp.ev USING provisioning_events(source='file:@ROOT@/tests/data/seed003_page_failure.json');",
        "SELECT e.id, s.step, s.name, s.status, m.name, m.new_value FROM ev e, provisioning_steps(e.provisioning_steps) s"
        " LEFT JOIN provisioning_modified_properties(e.modified_properties) m ON m.position = s.step"
        " ORDER BY e.id, s.step;",
-       0},
+       0, 0},
       {"insert + update",
        "CREATE VIRTUAL TABLE temp.w USING provisioning_events(source='file:oom_copy.json', writable=1);",
        "INSERT INTO w(activity_date_time, job_id, action, duration_ms, status, target_identity_name) "
        " VALUES ('2024-06-01T12:00:00+02:00', 'job-oom', 'create', 12, 'failure', 'O''Brien');"
        "UPDATE w SET status = 'success', duration_ms = 30 WHERE job_id = 'job-oom';"
        "SELECT job_id, status, duration_ms, activity_date_time FROM w ORDER BY activity_date_time;",
-       "tests/data/seed003_page_failure.json"},
+       "tests/data/seed003_page_failure.json", 0},
       {"mock select",
        "CREATE VIRTUAL TABLE temp.g USING provisioning_events(source='@MOCK@/s/oom/v1.0', page_size=3, max_retries=0, "
        " rate_limit=100000, rate_window=1);",
        "SELECT id, status, duration_ms FROM g WHERE status = 'failure' LIMIT 4;",
-       0},
+       0, 0},
+      {"mock insert + update",
+       "CREATE VIRTUAL TABLE temp.w USING provisioning_events(source='@MOCK@/s/oomw/v1.0', writable=1, "
+       " max_retries=0, rate_limit=100000, rate_window=1);",
+       "INSERT INTO w(activity_date_time, job_id, action, duration_ms, status, target_identity_name) "
+       " VALUES ('2024-06-01T12:00:00+02:00', 'job-oom', 'create', 12, 'failure', 'O''Brien');"
+       "UPDATE w SET status = 'success', duration_ms = 30 WHERE job_id = 'job-oom';"
+       "SELECT job_id, status, duration_ms, activity_date_time, target_identity_name FROM w WHERE job_id = 'job-oom';",
+       0, "oomw"},
+      {"mock flows",
+       "CREATE VIRTUAL TABLE temp.f USING provisioning_flows(source='@MOCK@/s/oomfl/beta', writable=1, "
+       " max_retries=0, rate_limit=100000, rate_window=1);",
+       "INSERT INTO f(flow_set_id, flow_type, readiness_status, creation_options) VALUES ('fs-0001', "
+       " 'administrativeUnit', 'notReady', '{\"createBasedOnOrg\":true, \"createBasedOnOrgPlusRoleGroup\":false}');"
+       "UPDATE f SET readiness_status = 'ready', create_unmatched_users = 1"
+       " WHERE flow_set_id = 'fs-0001' AND readiness_status = 'notReady';"
+       "SELECT flow_set_id, flow_type, readiness_status, creation_options, create_unmatched_users FROM f"
+       " WHERE flow_set_id = 'fs-0001' ORDER BY flow_type, readiness_status;",
+       0, "oomfl"},
   };
   int nScen = (int)(sizeof(aScen) / sizeof(aScen[0]));
   const char *zMock = getenv("MOCK_URL");
