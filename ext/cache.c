@@ -4,6 +4,7 @@
 #include "cache.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,6 +22,12 @@ typedef struct mem_entry {
   struct mem_entry *pNext;
 } mem_entry;
 
+/*
+** Entries use the C library's allocator, not SQLite's: they belong to the
+** process, not to a connection, and are freed by cache_unload() when the
+** extension is unloaded (SQLite dlclose()s it with the last connection
+** that loaded it), when SQLite's allocator may be configured otherwise.
+*/
 static mem_entry *pMemHead; /* newest first */
 static size_t nMemBytes;
 static pthread_mutex_t memMutex = PTHREAD_MUTEX_INITIALIZER;
@@ -35,10 +42,18 @@ static void mem_unlink(mem_entry **pp) {
   mem_entry *e = *pp;
   *pp = e->pNext;
   nMemBytes -= e->n;
-  sqlite3_free(e->zKey);
-  sqlite3_free(e->zBody);
-  sqlite3_free(e);
+  free(e->zKey);
+  free(e->zBody);
+  free(e);
 }
+
+#if defined(__GNUC__)
+__attribute__((destructor)) static void cache_unload(void) {
+  pthread_mutex_lock(&memMutex);
+  while (pMemHead) mem_unlink(&pMemHead);
+  pthread_mutex_unlock(&memMutex);
+}
+#endif
 
 static int mem_get(const char *zKey, double rTtl, char **pzBody, size_t *pn) {
   int rc = SQLITE_NOTFOUND;
@@ -67,14 +82,14 @@ static int mem_get(const char *zKey, double rTtl, char **pzBody, size_t *pn) {
 
 static int mem_put(const char *zKey, const char *zBody, size_t n) {
   if (n > CACHE_MEMORY_MAX / 4) return SQLITE_TOOBIG;
-  mem_entry *e = sqlite3_malloc64(sizeof(*e));
+  mem_entry *e = malloc(sizeof(*e));
   if (!e) return SQLITE_NOMEM;
-  e->zKey = sqlite3_mprintf("%s", zKey);
-  e->zBody = sqlite3_malloc64(n + 1);
+  e->zKey = strdup(zKey);
+  e->zBody = malloc(n + 1);
   if (!e->zKey || !e->zBody) {
-    sqlite3_free(e->zKey);
-    sqlite3_free(e->zBody);
-    sqlite3_free(e);
+    free(e->zKey);
+    free(e->zBody);
+    free(e);
     return SQLITE_NOMEM;
   }
   memcpy(e->zBody, zBody, n);

@@ -1,13 +1,16 @@
 /*
 ** cache.h: an opt-in cache of complete, successful GET responses, keyed
-** by the full request URL (and the origin and auth reference), so a BI tool
+** by the full request URL (and the origin, the auth reference and a hash of
+** the credentials it names), so a BI tool
 ** that re-runs the same report within the TTL costs no request.
 **
 **   cache='memory'   process-wide, at most 256 MiB, oldest entries evicted
 **   cache='PATH'     a SQLite database file (table provisioning_cache)
 **   cache_ttl=N      seconds an entry stays fresh (default 300)
 **
-** Only whole 2xx answers are stored; a failed or cut-off response never is.
+** Only whole 2xx answers whose every record reads are stored; a failed,
+** cut-off or unreadable response never is. The memory cache lives until the
+** extension is unloaded.
 */
 #ifndef PROV_CACHE_H
 #define PROV_CACHE_H

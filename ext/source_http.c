@@ -1367,6 +1367,56 @@ static int auth_token(http_source *s, const char *zWho, char **pzErr) {
 }
 
 /* ------------------------------------------------------------------ */
+/* Response cache keys and checks                                       */
+
+/*
+** The cache key of GET zUrl: the origin, the auth reference, a hash of
+** whose credentials these are (the bearer token of env: or file:, the
+** client id and secret of azure), and the URL. So a cache file shared by
+** two users, or kept after a token was replaced, never answers one with
+** what the other was given. Reading the credential sends no request.
+*/
+static char *cache_key(http_source *s, const char *zWho, const char *zUrl, int *pRc, char **pzErr) {
+  sqlite3_uint64 h = 0;
+  *pRc = SQLITE_OK;
+  if (s->eAuth == AUTH_ENV || s->eAuth == AUTH_FILE) {
+    *pRc = auth_token(s, zWho, pzErr);
+    if (*pRc) return 0;
+    h = s->zToken ? pj_hash64(s->zToken, strlen(s->zToken)) : 0;
+  } else if (s->eAuth == AUTH_AZURE) {
+    const char *az[3] = {getenv("AZURE_TENANT_ID"), getenv("AZURE_CLIENT_ID"), getenv("AZURE_CLIENT_SECRET")};
+    for (int i = 0; i < 3; i++) {
+      const char *z = az[i] ? az[i] : "";
+      h = (h * 0x100000001b3ULL) ^ pj_hash64(z, strlen(z));
+    }
+  }
+  char *zKey = sqlite3_mprintf("%s|%016llx %s", s->zPaceKey, (unsigned long long)h, zUrl);
+  if (!zKey) *pRc = SQLITE_NOMEM;
+  return zKey;
+}
+
+/*
+** Is body z[0..n) a whole, well-formed answer, every record of it
+** readable? Only then may it be cached (a 200 whose body does not parse
+** would otherwise be served again for the whole TTL).
+*/
+static int cache_worthy(const char *z, size_t n) {
+  rec_splitter *sp = 0;
+  const char *zRec;
+  size_t nRec;
+  sqlite3_int64 iOff;
+  char *zErr = 0;
+  int rc = rec_open(&sp, "cache check", 0, 0, z, n);
+  while (rc == SQLITE_OK) {
+    rc = rec_next(sp, &zRec, &nRec, &iOff, &zErr);
+    if (rc == SQLITE_ROW) rc = SQLITE_OK;
+  }
+  sqlite3_free(zErr);
+  rec_close(sp);
+  return rc == SQLITE_DONE;
+}
+
+/* ------------------------------------------------------------------ */
 /* Streams                                                              */
 
 typedef struct http_stream {
@@ -1554,9 +1604,12 @@ static void stream_prefetch(http_stream *st) {
   if (link_check(st, st->zPeekLink, 0) || strcmp(st->zPeekLink, st->zUrl) == 0) return;
   if (s->zCache) {
     /* a cached next page needs no request */
-    char *zKey = sqlite3_mprintf("%s %s", s->zPaceKey, st->zPeekLink), *zBody = 0;
+    char *zErr = 0, *zBody = 0;
+    int rcKey;
+    char *zKey = cache_key(s, st->zWho, st->zPeekLink, &rcKey, &zErr);
     size_t n = 0;
     int bHit = zKey && cache_get(s->zCache, zKey, s->o.rCacheTtl, &zBody, &n) == SQLITE_OK;
+    sqlite3_free(zErr);
     sqlite3_free(zKey);
     sqlite3_free(zBody);
     if (bHit) return;
@@ -1589,10 +1642,10 @@ static int stream_fetch(http_stream *st, char **pzErr) {
     r = 0;
   }
   if (s->zCache) {
-    zKey = sqlite3_mprintf("%s %s", s->zPaceKey, st->zUrl);
+    zKey = cache_key(s, st->zWho, st->zUrl, &rc, pzErr);
     if (!zKey) {
       req_free(r);
-      return SQLITE_NOMEM;
+      return rc;
     }
     if (cache_get(s->zCache, zKey, s->o.rCacheTtl, &zCached, &nCached) == SQLITE_OK) {
       if (trace_on()) fprintf(stderr, "provisioning: GET %s -> cache hit (%zu bytes)\n", st->zUrl, nCached);
@@ -1620,8 +1673,8 @@ static int stream_fetch(http_stream *st, char **pzErr) {
     sqlite3_free(st->zBody);
     st->zBody = req_take_body(r, &st->nBody);
     req_free(r);
-    /* only a whole successful answer gets here: keep it */
-    if (zKey && st->zBody) cache_put(s->zCache, zKey, st->zBody, st->nBody);
+    /* only a whole successful answer gets here: keep it if it also reads */
+    if (zKey && st->zBody && cache_worthy(st->zBody, st->nBody)) cache_put(s->zCache, zKey, st->zBody, st->nBody);
   }
   sqlite3_free(zKey);
   if (!st->zBody) {

@@ -24,7 +24,8 @@
 # Then: a new process with the file cache gets the report with 0 requests
 # (the file survives the connection), a new process with cache='memory' does
 # not; the token (auth='env:NAME', required by the mock in the file run)
-# is never written to the cache file.
+# is never written to the cache file, and another token in the same
+# variable is not answered from it.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD, MOCK_URL.
 set -u
 cd "$ROOT"
@@ -274,6 +275,19 @@ PY
     n=$(sqlite3 "$spec" "SELECT count(*) FROM provisioning_cache" 2>&1)
     [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 3 ] && echo "ok   file: $n entries in $spec" || bad "file: cache entries: $n"
     if grep -a -q -F "$TOKEN" "$spec"; then bad "file: the token is in the cache file"; else echo "ok   file: the token is not in the cache file"; fi
+    # the key holds whose token it is: another token in the same variable
+    # (another user, or a revoked one) is not answered from the cache; the
+    # mock refuses that token, so the report fails with its 401
+    before=$after
+    { echo ".load $EXT"; echo "${create/cache_ttl=$TTL/cache_ttl=3600}"; cat "$REPORT"; } |
+      env PROVISIONING_SOURCE= CACHE_TEST_TOKEN="other-$TOKEN" $SQLITE3 -batch -init /dev/null :memory: \
+        >"$W/$kind.other.out" 2>"$W/$kind.other.err"
+    after=$(curl -s -f "$MOCK_URL/_mock/s/$scen2/requests" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+    if [ "$((after - before))" -ge 1 ] && grep -q "HTTP 401" "$W/$kind.other.err" && [ ! -s "$W/$kind.other.out" ]; then
+      echo "ok   file: another token is not served from the cache (request sent, HTTP 401, no row)"
+    else
+      bad "file: another token: $((after - before)) requests, rows: $(head -3 "$W/$kind.other.out"), err: $(head -3 "$W/$kind.other.err")"
+    fi
   else
     [ "$((after - before))" -ge 2 ] && echo "ok   memory: a new process sends requests (the memory cache is per process)" ||
       bad "memory: a new process sent $((after - before)) requests"
