@@ -87,16 +87,18 @@ typedef struct ev_cursor {
   sqlite3_int64 iSeq; /* when the scan started, among this connection's scans */
 } ev_cursor;
 
-static void ev_set_error(ev_vtab *v, char *zMsg) {
+/* Set the table's error message; SQLITE_ERROR, or SQLITE_NOMEM when the message could not be made. */
+static int ev_set_error(ev_vtab *v, char *zMsg) {
   sqlite3_free(v->base.zErrMsg);
   v->base.zErrMsg = zMsg;
+  return zMsg ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
 /* Weak fallbacks, replaced by the real definitions when those files are built in. */
 __attribute__((weak)) int source_http_open(const prov_options *opts, prov_source **pp, char **pzErr) {
   *pp = 0;
   *pzErr = sqlite3_mprintf("provisioning_events: this build has no HTTP source");
-  return SQLITE_ERROR;
+  return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
 int prov_source_open(const char *zModule, const prov_options *opts, prov_source **pp, char **pzErr) {
@@ -106,7 +108,7 @@ int prov_source_open(const char *zModule, const prov_options *opts, prov_source 
     return source_http_open(opts, pp, pzErr);
   }
   *pzErr = sqlite3_mprintf("%s: source='%s' is neither file:PATH nor an https:// URL", zModule, z);
-  return SQLITE_ERROR;
+  return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
 static int evConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
@@ -425,12 +427,10 @@ static int evFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, in
   char *zErr = 0;
   ev_cursor_reset(c);
   if (v->zConfigErr) {
-    ev_set_error(v, sqlite3_mprintf("%s", v->zConfigErr));
-    return SQLITE_ERROR;
+    return ev_set_error(v, sqlite3_mprintf("%s", v->zConfigErr));
   }
   if (idxNum < 0 || idxNum >= v->nPlan) {
-    ev_set_error(v, sqlite3_mprintf("provisioning_events: unknown plan %d", idxNum));
-    return SQLITE_ERROR;
+    return ev_set_error(v, sqlite3_mprintf("provisioning_events: unknown plan %d", idxNum));
   }
   const ev_plan *plan = &v->aPlan[idxNum];
   pq_query *q = &c->q;
@@ -577,11 +577,11 @@ static int ev_bind_value(ev_vtab *v, sqlite3_stmt *pStmt, int iSlot, int i, sqli
     case SCH_TIME: {
       char zCanon[PQ_TIME_LEN + 1], zIso[30];
       const char *z = (const char *)sqlite3_value_text(pVal);
-      if (!z || !pq_time_normalize(z, sqlite3_value_bytes(pVal), zCanon)) {
-        ev_set_error(v, sqlite3_mprintf("provisioning_events: %s: '%s' is not a date-time (e.g. "
+      if (!z) return SQLITE_NOMEM; /* not NULL (checked above): out of memory */
+      if (!pq_time_normalize(z, sqlite3_value_bytes(pVal), zCanon)) {
+        return ev_set_error(v, sqlite3_mprintf("provisioning_events: %s: '%s' is not a date-time (e.g. "
                                         "'2024-06-01 10:00:00' or '2024-06-01T10:00:00Z')",
                                         col->zName, z ? z : ""));
-        return SQLITE_ERROR;
       }
       pq_time_to_odata(zCanon, zIso);
       return sqlite3_bind_text(pStmt, iSlot, zIso, -1, SQLITE_TRANSIENT);
@@ -592,9 +592,8 @@ static int ev_bind_value(ev_vtab *v, sqlite3_stmt *pStmt, int iSlot, int i, sqli
       if (rc) return rc;
       sqlite3_free((char *)pv.z);
       if (pv.eType != SQLITE_INTEGER || pv.i < -2147483648LL || pv.i > 2147483647LL) {
-        ev_set_error(v, sqlite3_mprintf("provisioning_events: %s must be an integer (Int32), not '%s'", col->zName,
+        return ev_set_error(v, sqlite3_mprintf("provisioning_events: %s must be an integer (Int32), not '%s'", col->zName,
                                         sqlite3_value_text(pVal)));
-        return SQLITE_ERROR;
       }
       return sqlite3_bind_int64(pStmt, iSlot, pv.i);
     }
@@ -603,10 +602,10 @@ static int ev_bind_value(ev_vtab *v, sqlite3_stmt *pStmt, int iSlot, int i, sqli
       const char *z = (const char *)sqlite3_value_text(pVal);
       size_t n = (size_t)sqlite3_value_bytes(pVal), errOff;
       const char *zWhy;
+      if (!z) return SQLITE_NOMEM;
       if (pj_check_one(z, n, &errOff, &zWhy, 0) != PJ_OK) {
-        ev_set_error(v, sqlite3_mprintf("provisioning_events: %s is not valid JSON (%s at byte %lld)", col->zName,
+        return ev_set_error(v, sqlite3_mprintf("provisioning_events: %s is not valid JSON (%s at byte %lld)", col->zName,
                                         zWhy, (long long)errOff));
-        return SQLITE_ERROR;
       }
       return sqlite3_bind_text(pStmt, iSlot, z, (int)n, SQLITE_TRANSIENT);
     }
@@ -678,9 +677,8 @@ static int evUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite_
   char *zBody = 0;
   int rc;
   if (argc == 1) {
-    ev_set_error(v, sqlite3_mprintf("provisioning_events: DELETE is not possible: Microsoft Graph has no delete "
+    return ev_set_error(v, sqlite3_mprintf("provisioning_events: DELETE is not possible: Microsoft Graph has no delete "
                                     "for provisioning events"));
-    return SQLITE_ERROR;
   }
   if (!ev_writable(v)) return SQLITE_ERROR;
   if (argc != EV_NCOLUMN + 2) return SQLITE_ERROR;
@@ -692,25 +690,23 @@ static int evUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite_
       if (aUse[i] && i != EV_COLUMN_RAW) nSet++;
     }
     if (aUse[EV_COLUMN_ID]) {
-      ev_set_error(v, sqlite3_mprintf("provisioning_events: id is assigned by Graph: leave it out of the INSERT "
+      return ev_set_error(v, sqlite3_mprintf("provisioning_events: id is assigned by Graph: leave it out of the INSERT "
                                       "and read it with provisioning_last_insert_id()"));
-      return SQLITE_ERROR;
     }
     if (aUse[EV_COLUMN_RAW]) {
       if (nSet) {
-        ev_set_error(v, sqlite3_mprintf("provisioning_events: INSERT either raw (the whole object) or columns, "
+        return ev_set_error(v, sqlite3_mprintf("provisioning_events: INSERT either raw (the whole object) or columns, "
                                         "not both"));
-        return SQLITE_ERROR;
       }
       const char *z = (const char *)sqlite3_value_text(aCol[EV_COLUMN_RAW]);
       size_t n = (size_t)sqlite3_value_bytes(aCol[EV_COLUMN_RAW]), errOff;
       const char *zWhy;
       int bObject = 0;
+      if (!z) return SQLITE_NOMEM;
       int r = pj_check_one(z, n, &errOff, &zWhy, &bObject);
       if (r != PJ_OK || !bObject) {
-        ev_set_error(v, sqlite3_mprintf("provisioning_events: raw must be one JSON object (%s at byte %lld)",
+        return ev_set_error(v, sqlite3_mprintf("provisioning_events: raw must be one JSON object (%s at byte %lld)",
                                         r == PJ_OK ? "not an object" : zWhy, r == PJ_OK ? 0LL : (long long)errOff));
-        return SQLITE_ERROR;
       }
       zBody = sqlite3_mprintf("%s", z);
       if (!zBody) return SQLITE_NOMEM;
@@ -728,18 +724,15 @@ static int evUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite_
   }
   /* UPDATE: PATCH only the columns that changed */
   if (sqlite3_value_int64(argv[0]) != sqlite3_value_int64(argv[1])) {
-    ev_set_error(v, sqlite3_mprintf("provisioning_events: the rowid is a hash of the id and cannot be set"));
-    return SQLITE_ERROR;
+    return ev_set_error(v, sqlite3_mprintf("provisioning_events: the rowid is a hash of the id and cannot be set"));
   }
   const char *zId = (const char *)sqlite3_value_text(aCol[EV_COLUMN_ID]);
   int nId = sqlite3_value_bytes(aCol[EV_COLUMN_ID]);
   if (!zId || (sqlite3_int64)(pj_hash64(zId, (size_t)nId) & 0x7fffffffffffffffULL) != sqlite3_value_int64(argv[0])) {
-    ev_set_error(v, sqlite3_mprintf("provisioning_events: id is read-only (Graph assigns it)"));
-    return SQLITE_ERROR;
+    return ev_set_error(v, sqlite3_mprintf("provisioning_events: id is read-only (Graph assigns it)"));
   }
   if (!sqlite3_value_nochange(aCol[EV_COLUMN_RAW]) && sqlite3_value_type(aCol[EV_COLUMN_RAW]) != SQLITE_NULL) {
-    ev_set_error(v, sqlite3_mprintf("provisioning_events: raw cannot be updated: set the columns instead"));
-    return SQLITE_ERROR;
+    return ev_set_error(v, sqlite3_mprintf("provisioning_events: raw cannot be updated: set the columns instead"));
   }
   int nSet = 0;
   for (int i = 0; i < EV_NCOLUMN; i++) {

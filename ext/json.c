@@ -544,7 +544,11 @@ static int pj_result_string(sqlite3_context *ctx, const char *z, int n) {
     sqlite3_free(zOut);
     char *zErr = sqlite3_mprintf("invalid escape or UTF-16 surrogate in JSON string at \"%.*s\"",
                                  (int)((size_t)n - off > 12 ? 12 : (size_t)n - off), z + off);
-    sqlite3_result_error(ctx, zErr ? zErr : "invalid JSON string escape", -1);
+    if (!zErr) {
+      sqlite3_result_error_nomem(ctx);
+      return SQLITE_NOMEM;
+    }
+    sqlite3_result_error(ctx, zErr, -1);
     sqlite3_free(zErr);
     return SQLITE_ERROR;
   }

@@ -218,7 +218,7 @@ int rec_next(rec_splitter *p, const char **pz, size_t *pn, sqlite3_int64 *piOff,
         if (rc == SQLITE_DONE) {
           if (!p->bSeenValue) {
             *pzErr = sqlite3_mprintf("%s: empty input: no JSON value", p->zName);
-            return SQLITE_ERROR;
+            return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
           }
           return SQLITE_DONE;
         }

@@ -496,7 +496,11 @@ static int stepsColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int iCol)
     }
     if (rc != SQLITE_OK) {
       char *zErr = sqlite3_mprintf("%s: element %lld is too large to tokenise", pKind->zName, pCur->iRow);
-      sqlite3_result_error(ctx, zErr ? zErr : "element too large", -1);
+      if (!zErr) {
+        sqlite3_result_error_nomem(ctx);
+        return SQLITE_NOMEM;
+      }
+      sqlite3_result_error(ctx, zErr, -1);
       sqlite3_free(zErr);
       return SQLITE_ERROR;
     }
