@@ -432,7 +432,9 @@ async function handle(req, res) {
     }
     const headers = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
-    ctx.logEntry = { method: ctx.method, url, path: rawPath, query, headers, body: ctx.bodyText, status: null, time };
+    // conn: the client's port, the same for requests sent over one kept-alive connection
+    const conn = ctx.req.socket ? ctx.req.socket.remotePort : null;
+    ctx.logEntry = { method: ctx.method, url, path: rawPath, query, headers, body: ctx.bodyText, status: null, time, conn };
     s.log.push(ctx.logEntry);
 
     if (s.knobs.delayMs > 0) await new Promise((r) => setTimeout(r, s.knobs.delayMs));
