@@ -68,8 +68,8 @@
 ** argument's register once xFilter returns) and validates the whole text
 ** once with pj_value_end(), which neither recurses nor allocates, so bad
 ** JSON fails before any row. Afterwards the text is known to be valid and
-** is only skipped through (steps_value_end(): bracket counting, memchr()
-** over strings): along the top-level members of an event object to the
+** is only skipped through (pj_text_value_end(): bracket counting, SSE2
+** scans over strings): along the top-level members of an event object to the
 ** array, then one element per xNext. The current element alone is
 ** tokenised with jsmn (pj_parse() into one pj_doc reused for every row),
 ** lazily when a member column is first read, so memory is the input copy
@@ -185,59 +185,6 @@ static int steps_error_at(steps_cursor *pCur, size_t off, const char *zWhat, con
   return pTab->base.zErrMsg ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
-/*
-** Offset just past the string whose opening quote is at z[i], in text
-** already validated: the next '"' not escaped by an odd run of
-** backslashes. memchr keeps this fast on Graph's long strings.
-*/
-static size_t steps_string_end(const char *z, size_t n, size_t i) {
-  size_t iBody = i + 1;
-  size_t j = iBody;
-  while (j < n) {
-    const char *q = memchr(z + j, '"', n - j);
-    if (!q) return n;
-    size_t k = (size_t)(q - z);
-    size_t b = k;
-    while (b > iBody && z[b - 1] == '\\') b--;
-    if (((k - b) & 1) == 0) return k + 1;
-    j = k + 1;
-  }
-  return n;
-}
-
-/*
-** Offset just past the JSON value starting at offset i of the cursor's
-** text. Only for text pj_value_end() has accepted: it counts brackets
-** and skips strings without checking anything (no recursion).
-*/
-static size_t steps_value_end(const steps_cursor *pCur, size_t i) {
-  const char *z = pCur->zJson;
-  size_t n = pCur->nJson;
-  if (i >= n) return n;
-  if (z[i] == '"') return steps_string_end(z, n, i);
-  if (z[i] != '{' && z[i] != '[') { /* number or literal */
-    while (i < n && z[i] != ',' && z[i] != ']' && z[i] != '}' && z[i] != ' ' && z[i] != '\n' &&
-           z[i] != '\r' && z[i] != '\t')
-      i++;
-    return i;
-  }
-  size_t depth = 0;
-  while (i < n) {
-    char c = z[i];
-    if (c == '"') {
-      i = steps_string_end(z, n, i);
-      continue;
-    }
-    if (c == '{' || c == '[') {
-      depth++;
-    } else if (c == '}' || c == ']') {
-      if (--depth == 0) return i + 1;
-    }
-    i++;
-  }
-  return n;
-}
-
 static int stepsConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
                         char **pzErr) {
   const steps_kind *pKind = (const steps_kind *)pAux;
@@ -288,7 +235,7 @@ static int steps_load_element(steps_cursor *pCur) {
     pCur->bEof = 1;
     return SQLITE_OK;
   }
-  size_t end = steps_value_end(pCur, i);
+  size_t end = pj_text_value_end(pCur->zJson, pCur->nJson, i);
   pCur->iElem = i;
   pCur->nElem = end - i;
   size_t j = pj_skip_ws(z, n, end);
@@ -328,7 +275,7 @@ static int steps_find_array(steps_cursor *pCur) {
   i = pj_skip_ws(z, n, i + 1);
   while (i < n && z[i] == '"') {
     size_t iKey = i + 1;
-    size_t iKeyEnd = steps_string_end(z, n, i) - 1; /* the closing quote */
+    size_t iKeyEnd = pj_text_string_end(z, n, i) - 1; /* the closing quote */
     size_t iVal = pj_skip_ws(z, n, pj_skip_ws(z, n, iKeyEnd + 1) + 1); /* past ':' */
     if (iKeyEnd - iKey == nMember && memcmp(z + iKey, pKind->zMember, nMember) == 0) {
       if (z[iVal] == '[') {
@@ -343,7 +290,7 @@ static int steps_find_array(steps_cursor *pCur) {
       sqlite3_snprintf(sizeof(zWhy), zWhy, "%s, not an array", steps_type_name(z[iVal]));
       return steps_error_at(pCur, iVal, zWhat, zWhy);
     }
-    i = pj_skip_ws(z, n, steps_value_end(pCur, iVal));
+    i = pj_skip_ws(z, n, pj_text_value_end(z, n, iVal));
     if (i < n && z[i] == ',') i = pj_skip_ws(z, n, i + 1);
   }
   return SQLITE_OK; /* no such member: no rows */
