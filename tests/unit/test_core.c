@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event_row.h"
 #include "json.h"
 #include "odata.h"
 #include "plan.h"
@@ -169,6 +170,34 @@ static void test_text_walk(void) {
     CHECK(pj_value_end(buf, (size_t)nb, &end, &errOff, &zWhy) == PJ_ERROR && errOff == (size_t)(6 + k) &&
           strcmp(zWhy, "control character in string") == 0);
   }
+}
+
+/* ev_row: columns from spans; an object with more members than PJ_MAX_MEMBERS is walked instead. */
+static void test_event_row(void) {
+  ev_row r;
+  memset(&r, 0, sizeof(r));
+  pv_value v;
+  for (int nExtra = 0; nExtra <= 60; nExtra += 60) {
+    sqlite3_str *s = sqlite3_str_new(0);
+    sqlite3_str_appendall(s, "{ ");
+    for (int k = 0; k < nExtra; k++) sqlite3_str_appendf(s, "\"x%d\": [%d, {\"id\": \"no\"}], ", k, k);
+    sqlite3_str_appendall(s, "\"id\" : \"e-1\", \"durationInMilliseconds\": 42,\n"
+                             " \"provisioningStatusInfo\": { \"errorInformation\": null, \"status\" : \"fail\\u0075re\" },"
+                             " \"id\": \"second\", \"provisioningSteps\": [ {\"name\": \"a\"} ] }");
+    char *z = sqlite3_str_finish(s);
+    CHECK(ev_row_load(&r, z, strlen(z), 0, -1) == SQLITE_OK);
+    CHECK(ev_row_value(&r, EV_COLUMN_ID, &v) == SQLITE_OK && v.eType == SQLITE_TEXT && v.n == 3 &&
+          memcmp(v.z, "e-1", 3) == 0); /* the first of a duplicated member */
+    CHECK(ev_row_value(&r, EV_COLUMN_DURATION_MS, &v) == SQLITE_OK && v.eType == SQLITE_INTEGER && v.i == 42);
+    CHECK(ev_row_value(&r, EV_COLUMN_STATUS, &v) == SQLITE_OK && v.eType == SQLITE_TEXT && v.n == 7 &&
+          memcmp(v.z, "failure", 7) == 0);
+    CHECK(ev_row_value(&r, EV_COLUMN_PROVISIONING_STEPS, &v) == SQLITE_OK && v.eType == SQLITE_TEXT &&
+          v.n == 14 && memcmp(v.z, "[{\"name\":\"a\"}]", 14) == 0); /* minified */
+    CHECK(ev_row_value(&r, EV_COLUMN_MODIFIED_PROPERTIES, &v) == SQLITE_OK && v.eType == SQLITE_NULL);
+    sqlite3_free(z);
+  }
+  CHECK(ev_row_load(&r, "[1]", 3, 0, -1) == SQLITE_MISMATCH);
+  ev_row_free(&r);
 }
 
 /* ------------------------------------------------------------- records */
@@ -506,6 +535,7 @@ int main(void) {
   test_unescape();
   test_tokens();
   test_text_walk();
+  test_event_row();
   test_records();
   test_time();
   test_time_bound();
