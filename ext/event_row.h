@@ -3,11 +3,12 @@
 **
 ** ev_row_load() only indexes the event's top-level members (their byte
 ** spans, found while the text was validated, or by one validating pass);
-** nothing is tokenised until a column needs it, and then only the member
-** that holds it (e.g. provisioningStatusInfo), with jsmn. A column that is
-** a top-level string (id, jobId...) is read straight from its span. So a
-** query reading 15 columns never tokenises provisioningSteps or
-** modifiedProperties, and count(*) tokenises nothing.
+** nothing is read until a column needs it. A column that is a top-level
+** string (id, jobId...) is read straight from its span; a nested one
+** (provisioningStatusInfo/status) by walking only that member's text,
+** already validated (pj_text_path), without tokenising it. So a query
+** reading 15 columns never looks into provisioningSteps or
+** modifiedProperties, and count(*) reads no column at all.
 **
 ** ev_row_value() reads any column of schema.h through its Graph path(s),
 ** the v1.0 spelling first and then the beta one. The same values feed

@@ -1,13 +1,16 @@
 /*
-** json.c: strict JSON validation (pj_value_end), jsmn tokenising and the
-** token helpers every module uses. See json.h.
+** json.c: strict JSON validation (pj_value_end), jsmn tokenising, the
+** token helpers every module uses, and walkers over validated text. See
+** json.h.
 **
-** How it works: pj_value_end() is a small state machine over bytes with a
-** bit stack for the open containers (1 = object, 0 = array), so it never
-** recurses and needs no allocation; it rejects everything RFC 8259 does
-** (trailing commas, missing commas or colons, bad literals and numbers,
-** control characters and bad escapes in strings). Validated text is then
-** handed to jsmn, whose own checks are much weaker.
+** How it works: pj_value_end() is a small state machine (a value, a key,
+** or after a value is expected) with a bit stack for the open containers
+** (1 = object, 0 = array), so it never recurses and needs no allocation;
+** strings are scanned 16 bytes at a time (SSE2, else 8 in a word). It
+** rejects everything RFC 8259 does (trailing commas, missing commas or
+** colons, bad literals and numbers, control characters and bad escapes in
+** strings). Validated text is then either handed to jsmn, whose own checks
+** are much weaker, or walked without checks (pj_text_*: event columns).
 */
 #define PROV_JSMN_IMPL
 #include "json.h"
