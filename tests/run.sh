@@ -22,6 +22,9 @@ export ROOT
 MODES=("$@")
 [ ${#MODES[@]} -eq 0 ] && MODES=(plain)
 FILTER=${TEST_FILTER:-}
+# The mock Graph server runs on loopback: the extension reaches it only
+# because the environment allows that host (the trust model: never by default).
+export PROVISIONING_ALLOWED_HOSTS=127.0.0.1
 
 pass=0
 fail=0
