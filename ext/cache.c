@@ -1,14 +1,21 @@
 /*
-** cache.c: the response cache (see cache.h).
+** cache.c: the response cache (see cache.h). Files are written only when
+** they are ours (trust.c: new, empty, or carrying TRUST_CACHE_APP_ID), and
+** get that application_id when created; cache='user' is cache.db in the
+** per-user cache directory, made (0700) when first written.
 */
 #include "cache.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sqlite3ext.h"
+#include "trust.h"
 
 SQLITE_EXTENSION_INIT3
 
@@ -115,10 +122,70 @@ static int mem_put(const char *zKey, const char *zBody, size_t n) {
   return SQLITE_OK;
 }
 
-static int file_open(const char *zPath, sqlite3 **pDb) {
-  int rc = sqlite3_open_v2(zPath, pDb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, 0);
+/* mkdir -p zDir, each new level 0700. */
+static void make_dirs(const char *zDir) {
+  char *z = sqlite3_mprintf("%s", zDir);
+  if (!z) return;
+  for (char *p = z + 1;; p++) {
+    if (*p == '/' || *p == 0) {
+      char c = *p;
+      *p = 0;
+      if (mkdir(z, 0700) != 0 && errno != EEXIST) break;
+      if (c == 0) break;
+      *p = c;
+    }
+  }
+  sqlite3_free(z);
+}
+
+/*
+** Open the cache file of zSpec. bWrite: create it (and its directory for
+** 'user') when missing. SQLITE_NOTFOUND when there is nothing to read,
+** SQLITE_PERM when the file is someone else's (never opened, never written).
+*/
+static int file_open(const char *zSpec, sqlite3 **pDb, int bWrite) {
+  char *zPath = trust_cache_path(zSpec);
+  int rc = SQLITE_OK;
+  *pDb = 0;
+  if (!zPath) return strcmp(zSpec, "user") == 0 ? SQLITE_CANTOPEN : SQLITE_NOMEM;
+  if (!trust_cache_file_ours(zPath)) {
+    rc = SQLITE_PERM;
+  } else if (access(zPath, F_OK) != 0 && !bWrite) {
+    rc = SQLITE_NOTFOUND;
+  } else {
+    if (bWrite && strcmp(zSpec, "user") == 0) {
+      char *zSlash = strrchr(zPath, '/');
+      *zSlash = 0;
+      make_dirs(zPath);
+      *zSlash = '/';
+    }
+    rc = sqlite3_open_v2(zPath, pDb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, 0);
+  }
+  sqlite3_free(zPath);
   if (rc == SQLITE_OK) {
+    sqlite3_stmt *p = 0;
     sqlite3_busy_timeout(*pDb, 2000);
+    sqlite3_int64 iId = -1, nObj = -1;
+    rc = sqlite3_prepare_v2(*pDb, "SELECT (SELECT application_id FROM pragma_application_id), "
+                                  "(SELECT count(*) FROM sqlite_schema)", -1, &p, 0);
+    if (rc == SQLITE_OK && sqlite3_step(p) == SQLITE_ROW) {
+      iId = sqlite3_column_int64(p, 0);
+      nObj = sqlite3_column_int64(p, 1);
+    }
+    sqlite3_finalize(p);
+    if (rc == SQLITE_OK && iId != TRUST_CACHE_APP_ID) {
+      if (iId != 0 || nObj != 0) {
+        rc = SQLITE_PERM; /* a database that is not ours: never written */
+      } else if (!bWrite) {
+        rc = SQLITE_NOTFOUND;
+      } else {
+        char *zSql = sqlite3_mprintf("PRAGMA application_id=%d", TRUST_CACHE_APP_ID);
+        rc = zSql ? sqlite3_exec(*pDb, zSql, 0, 0, 0) : SQLITE_NOMEM;
+        sqlite3_free(zSql);
+      }
+    }
+  }
+  if (rc == SQLITE_OK) {
     rc = sqlite3_exec(*pDb,
                       "CREATE TABLE IF NOT EXISTS provisioning_cache(key TEXT PRIMARY KEY, t REAL, body BLOB)", 0,
                       0, 0);
@@ -132,7 +199,7 @@ int cache_get(const char *zSpec, const char *zKey, double rTtl, char **pzBody, s
   if (strcmp(zSpec, "memory") == 0) return mem_get(zKey, rTtl, pzBody, pn);
   sqlite3 *db = 0;
   sqlite3_stmt *pStmt = 0;
-  int rc = file_open(zSpec, &db);
+  int rc = file_open(zSpec, &db, 0);
   if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, "SELECT body FROM provisioning_cache WHERE key=?1 AND t>=?2", -1, &pStmt, 0);
   if (rc == SQLITE_OK) {
     sqlite3_bind_text(pStmt, 1, zKey, -1, SQLITE_STATIC);
@@ -162,7 +229,7 @@ int cache_put(const char *zSpec, const char *zKey, const char *zBody, size_t n) 
   if (strcmp(zSpec, "memory") == 0) return mem_put(zKey, zBody, n);
   sqlite3 *db = 0;
   sqlite3_stmt *pStmt = 0;
-  int rc = file_open(zSpec, &db);
+  int rc = file_open(zSpec, &db, 1);
   if (rc == SQLITE_OK) {
     rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO provisioning_cache(key, t, body) VALUES(?1, ?2, ?3)", -1,
                             &pStmt, 0);

@@ -75,6 +75,7 @@
 #include "plan.h"
 #include "schema.h"
 #include "source.h"
+#include "trust.h"
 #include "writes.h"
 
 SQLITE_EXTENSION_INIT3
@@ -336,8 +337,9 @@ static char *fl_ddl(const fl_column *aCol, int nCol) {
 ** (https, or http on loopback). On error *pzErr is set.
 */
 static int fl_open_source(const char *zModule, int argc, const char *const *argv, prov_options *o,
-                          char **pzStore, prov_source **ppSrc, char **pzErr) {
+                          char **pzStore, prov_source **ppSrc, char **pzErr, int bCreate) {
   int rc = prov_options_parse(zModule, argc, argv, o, pzStore, pzErr);
+  if (rc == SQLITE_OK) rc = trust_options(zModule, o, bCreate, pzErr); /* a loaded schema cannot widen */
   if (rc) return rc;
   if (!o->zSource || !o->zSource[0]) {
     *pzErr = sqlite3_mprintf("%s: source= is required, e.g. %s(source='https://graph.microsoft.com/beta', "
@@ -489,8 +491,9 @@ nomem:
   return SQLITE_NOMEM;
 }
 
-static int flConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
-                     char **pzErr) {
+/* bCreate: xCreate (CREATE VIRTUAL TABLE now), else xConnect (a loaded schema). */
+static int fl_connect_any(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
+                          char **pzErr, int bCreate) {
   fl_vtab *v = sqlite3_malloc64(sizeof(*v));
   int rc;
   *ppVtab = 0;
@@ -498,7 +501,7 @@ static int flConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   memset(v, 0, sizeof(*v));
   v->db = db;
   v->pGlobal = (prov_global *)pAux;
-  rc = fl_open_source("provisioning_flows", argc, argv, &v->opts, &v->zOptStore, &v->pSrc, pzErr);
+  rc = fl_open_source("provisioning_flows", argc, argv, &v->opts, &v->zOptStore, &v->pSrc, pzErr, bCreate);
   if (rc) goto error;
   char *zDdl = fl_ddl(aFlowCol, FLOWS_NCOLUMN);
   if (!zDdl) {
@@ -516,6 +519,16 @@ error:
   sqlite3_free(v->zOptStore);
   sqlite3_free(v);
   return rc == SQLITE_OK ? SQLITE_ERROR : rc;
+}
+
+static int flCreate(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
+                    char **pzErr) {
+  return fl_connect_any(db, pAux, argc, argv, ppVtab, pzErr, 1);
+}
+
+static int flConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
+                     char **pzErr) {
+  return fl_connect_any(db, pAux, argc, argv, ppVtab, pzErr, 0);
 }
 
 static int flDisconnect(sqlite3_vtab *pVtab) {
@@ -1233,7 +1246,7 @@ static int flRollbackTo(sqlite3_vtab *pVtab, int iSave) {
 
 static sqlite3_module flModule = {
     /* iVersion    */ 3,
-    /* xCreate     */ flConnect,
+    /* xCreate     */ flCreate,
     /* xConnect    */ flConnect,
     /* xBestIndex  */ flBestIndex,
     /* xDisconnect */ flDisconnect,
@@ -1287,15 +1300,15 @@ static int fs_set_error(fs_vtab *v, char *zMsg) {
   return zMsg ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
-static int fsConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
-                     char **pzErr) {
+static int fs_connect_any(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
+                          char **pzErr, int bCreate) {
   fs_vtab *v = sqlite3_malloc64(sizeof(*v));
   int rc;
   *ppVtab = 0;
   if (!v) return SQLITE_NOMEM;
   memset(v, 0, sizeof(*v));
   v->pGlobal = (prov_global *)pAux;
-  rc = fl_open_source("provisioning_flow_sets", argc, argv, &v->opts, &v->zOptStore, &v->pSrc, pzErr);
+  rc = fl_open_source("provisioning_flow_sets", argc, argv, &v->opts, &v->zOptStore, &v->pSrc, pzErr, bCreate);
   if (rc == SQLITE_OK && v->opts.bWritable) {
     *pzErr = sqlite3_mprintf("provisioning_flow_sets: the table is read-only (writable=1 is for "
                              "provisioning_flows)");
@@ -1317,6 +1330,16 @@ error:
   sqlite3_free(v->zOptStore);
   sqlite3_free(v);
   return rc;
+}
+
+static int fsCreate(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
+                    char **pzErr) {
+  return fs_connect_any(db, pAux, argc, argv, ppVtab, pzErr, 1);
+}
+
+static int fsConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
+                     char **pzErr) {
+  return fs_connect_any(db, pAux, argc, argv, ppVtab, pzErr, 0);
 }
 
 static int fsDisconnect(sqlite3_vtab *pVtab) {
@@ -1453,7 +1476,7 @@ static int fsRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *pRowid) {
 
 static sqlite3_module fsModule = {
     /* iVersion    */ 0,
-    /* xCreate     */ fsConnect,
+    /* xCreate     */ fsCreate,
     /* xConnect    */ fsConnect,
     /* xBestIndex  */ fsBestIndex,
     /* xDisconnect */ fsDisconnect,

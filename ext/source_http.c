@@ -41,16 +41,21 @@
 #include "source_http.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "odata.h"
 #include "records.h"
 #include "source.h"
+#include "trust.h"
 
 SQLITE_EXTENSION_INIT3
 
@@ -64,7 +69,33 @@ SQLITE_EXTENSION_INIT3
 static pthread_once_t curlOnce = PTHREAD_ONCE_INIT;
 static CURLcode curlInitRc = CURLE_OK;
 
-static void curl_init_once(void) { curlInitRc = curl_global_init(CURL_GLOBAL_DEFAULT); }
+/* libcurl's memory, wiped before it is freed: its copies of request headers
+** (the Authorization line) and bodies (the client secret) leave nothing behind. */
+static void cw_free(void *p) {
+  if (p) trust_wipe(p, malloc_usable_size(p));
+  free(p);
+}
+static void *cw_malloc(size_t n) { return malloc(n); }
+static void *cw_calloc(size_t n, size_t m) { return calloc(n, m); }
+static void *cw_realloc(void *p, size_t n) {
+  if (!p) return malloc(n);
+  size_t nOld = malloc_usable_size(p);
+  void *q = malloc(n ? n : 1);
+  if (!q) return 0;
+  memcpy(q, p, nOld < n ? nOld : n);
+  cw_free(p);
+  return q;
+}
+static char *cw_strdup(const char *z) {
+  size_t n = strlen(z) + 1;
+  char *q = malloc(n);
+  if (q) memcpy(q, z, n);
+  return q;
+}
+
+static void curl_init_once(void) {
+  curlInitRc = curl_global_init_mem(CURL_GLOBAL_DEFAULT, cw_malloc, cw_free, cw_realloc, cw_strdup, cw_calloc);
+}
 
 int source_http_global_init(void) {
   pthread_once(&curlOnce, curl_init_once);
@@ -109,54 +140,6 @@ static const char *url_path(const char *zUrl) {
   if (!p) return zUrl;
   p = strchr(p + 3, '/');
   return p ? p : "/";
-}
-
-static int is_loopback(const char *zHost) {
-  if (sqlite3_stricmp(zHost, "localhost") == 0) return 1;
-  if (strcmp(zHost, "[::1]") == 0 || strcmp(zHost, "::1") == 0) return 1;
-  if (strncmp(zHost, "127.", 4) == 0) {
-    int nDot = 0, nDig = 0;
-    for (const char *p = zHost; *p; p++) {
-      if (*p == '.') {
-        if (nDig == 0) return 0;
-        nDot++;
-        nDig = 0;
-      } else if (*p >= '0' && *p <= '9') {
-        if (++nDig > 3) return 0;
-      } else {
-        return 0;
-      }
-    }
-    return nDot == 3 && nDig > 0;
-  }
-  return 0;
-}
-
-static const char *const azGraphHosts[] = {"graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us",
-                                           "microsoftgraph.chinacloudapi.cn", 0};
-
-static int is_graph_host(const char *zHost) {
-  for (int i = 0; azGraphHosts[i]; i++) {
-    if (sqlite3_stricmp(zHost, azGraphHosts[i]) == 0) return 1;
-  }
-  return 0;
-}
-
-/* Is zHost named in PROVISIONING_ALLOWED_HOSTS (comma-separated)? */
-static int env_allows(const char *zHost) {
-  const char *z = getenv("PROVISIONING_ALLOWED_HOSTS");
-  if (!z) return 0;
-  size_t nHost = strlen(zHost);
-  while (*z) {
-    while (*z == ',' || *z == ' ' || *z == '\t') z++;
-    const char *e = z;
-    while (*e && *e != ',') e++;
-    const char *t = e;
-    while (t > z && (t[-1] == ' ' || t[-1] == '\t')) t--;
-    if ((size_t)(t - z) == nHost && nHost > 0 && sqlite3_strnicmp(z, zHost, (int)nHost) == 0) return 1;
-    z = e;
-  }
-  return 0;
 }
 
 /* Parsed origin of a URL. */
@@ -363,7 +346,7 @@ typedef struct http_source {
 
 static void wipe_free(char *z) {
   if (z) {
-    memset(z, 0, strlen(z));
+    trust_wipe(z, strlen(z));
     sqlite3_free(z);
   }
 }
@@ -412,14 +395,14 @@ static char *redact(http_source *s, char *z) {
   for (int k = 0; k < 2 && z; k++) {
     const char *zS = azSecret[k];
     if (!zS || strlen(zS) < 4) continue;
-    z = replace_all(z, zS, "[redacted]");
+    z = trust_mask_secret(z, zS, "[redacted]"); /* any 8 characters of it, not only the whole */
     if (k == 1 && z) {
       char *zEnc = form_encode(zS);
       if (!zEnc) {
         sqlite3_free(z);
         return 0;
       }
-      z = replace_all(z, zEnc, "[redacted]");
+      z = trust_mask_secret(z, zEnc, "[redacted]");
       sqlite3_free(zEnc);
     }
   }
@@ -496,6 +479,15 @@ static char *redact_body(const char *zBody, char *z) {
   return z;
 }
 
+/* Does z[0..n) hold any 8 characters of the token or the client secret? */
+static int holds_secret(http_source *s, const char *z, size_t n) {
+  return trust_holds_secret(z, n, s->zToken) ||
+         (s->eAuth == AUTH_AZURE && trust_holds_secret(z, n, getenv("AZURE_CLIENT_SECRET")));
+}
+
+/* zUrl as a trace line may show it: credential-looking query values and secrets masked. */
+static char *show_url(http_source *s, const char *zUrl) { return redact(s, trust_url_masked(zUrl)); }
+
 /* ------------------------------------------------------------------ */
 /* One request, with its retries                                        */
 
@@ -546,7 +538,17 @@ static size_t on_body(char *p, size_t sz, size_t nm, void *pArg) {
     size_t nNew = r->nRespAlloc ? r->nRespAlloc * 2 : 65536;
     while (nNew < r->nResp + n + 1) nNew *= 2;
     if ((sqlite3_int64)nNew > r->nMax + 1) nNew = (size_t)r->nMax + 1;
-    char *zNew = sqlite3_realloc64(r->zResp, nNew);
+    char *zNew;
+    if (r->bToken) { /* a token endpoint's answer: no copy left in freed memory */
+      zNew = sqlite3_malloc64(nNew);
+      if (zNew && r->zResp) {
+        memcpy(zNew, r->zResp, r->nResp);
+        trust_wipe(r->zResp, r->nRespAlloc);
+        sqlite3_free(r->zResp);
+      }
+    } else {
+      zNew = sqlite3_realloc64(r->zResp, nNew);
+    }
     if (!zNew) {
       r->bNoMem = 1;
       return 0;
@@ -610,6 +612,14 @@ static http_req *req_new(http_source *s, const char *zWho, const char *zMethod, 
   return r;
 }
 
+/* Free a header list, its lines (the Authorization line) wiped first. */
+static void slist_wipe_free(struct curl_slist *l) {
+  for (struct curl_slist *p = l; p; p = p->next) {
+    if (p->data) trust_wipe(p->data, strlen(p->data));
+  }
+  curl_slist_free_all(l);
+}
+
 static void req_release_handle(http_req *r) {
   http_source *s = r->pSrc;
   if (r->bRunning) {
@@ -619,7 +629,7 @@ static void req_release_handle(http_req *r) {
     r->iPaceEntry = -1;
   }
   if (r->pHdr) {
-    curl_slist_free_all(r->pHdr); /* holds the Authorization line */
+    slist_wipe_free(r->pHdr); /* holds the Authorization line */
     r->pHdr = 0;
   }
   if (r->h) {
@@ -632,6 +642,7 @@ static void req_free(http_req *r) {
   if (!r) return;
   req_release_handle(r);
   sqlite3_free(r->zUrl);
+  if (r->bToken && r->zResp) trust_wipe(r->zResp, r->nRespAlloc);
   sqlite3_free(r->zResp);
   sqlite3_free(r);
 }
@@ -669,13 +680,15 @@ static int multi_collect(http_source *s) {
     if (!r->bToken && r->pStats) r->pStats->nBytes += (sqlite3_int64)r->nResp;
     if (trace_on()) {
       int ms2 = (int)((now_mono() - r->tStart) * 1000 + 0.5);
+      char *zShow = show_url(s, r->zUrl);
       if (cc == CURLE_OK) {
-        fprintf(stderr, "provisioning: %s %s -> %ld (%d ms, %llu bytes)\n", r->zMethod, r->zUrl, r->iStatus, ms2,
-                (unsigned long long)r->nResp);
+        fprintf(stderr, "provisioning: %s %s -> %ld (%d ms, %llu bytes)\n", r->zMethod, zShow ? zShow : "?",
+                r->iStatus, ms2, (unsigned long long)r->nResp);
       } else {
-        fprintf(stderr, "provisioning: %s %s -> %s (%d ms)\n", r->zMethod, r->zUrl,
+        fprintf(stderr, "provisioning: %s %s -> %s (%d ms)\n", r->zMethod, zShow ? zShow : "?",
                 r->bTooBig ? "response too large" : curl_easy_strerror(cc), ms2);
       }
+      sqlite3_free(zShow);
     }
   }
   return nDone;
@@ -738,14 +751,16 @@ static int req_start(http_req *r, int bWait, int *pbLater, char **pzErr) {
         return SQLITE_OK;
       }
       if (trace_on()) {
+        char *zShow = show_url(s, r->zUrl);
         fprintf(stderr, "provisioning: pacing: waiting %.3f s before %s %s (rate_limit %d per %g s)\n", w, r->zMethod,
-                r->zUrl, s->o.nRateLimit, s->o.rRateWindow);
+                zShow ? zShow : "?", s->o.nRateLimit, s->o.rRateWindow);
+        sqlite3_free(zShow);
       }
       src_sleep(s, w);
     }
   }
   if (r->pHdr) {
-    curl_slist_free_all(r->pHdr);
+    slist_wipe_free(r->pHdr);
     r->pHdr = 0;
   }
   /* A fresh easy handle for each attempt, never curl_easy_reset(): libcurl
@@ -760,6 +775,11 @@ static int req_start(http_req *r, int bWait, int *pbLater, char **pzErr) {
   CURL *h = curl_easy_init();
   if (!h) goto nomem;
   r->h = h;
+  /* loopback never through a proxy, and nothing in clear (http) through one */
+  url_origin oP;
+  int rcP = origin_parse(0, r->zUrl, &oP);
+  if (rcP == SQLITE_NOMEM) goto nomem;
+  int bNoProxy = rcP || trust_is_loopback(oP.zHost) || strcmp(oP.zScheme, "https") != 0;
   struct curl_slist *l = 0, *l2;
 #define ADD_HDR(z)                        \
   do {                                    \
@@ -780,8 +800,11 @@ static int req_start(http_req *r, int bWait, int *pbLater, char **pzErr) {
     ADD_HDR(zRa);
   }
   if (r->bAuth && s->zToken) {
-    char *zH = sqlite3_mprintf("Authorization: Bearer %s", s->zToken);
+    size_t nTok = strlen(s->zToken); /* built in one allocation: no copy left in freed memory */
+    char *zH = sqlite3_malloc64(nTok + 23);
     if (!zH) goto nomem_list;
+    memcpy(zH, "Authorization: Bearer ", 22);
+    memcpy(zH + 22, s->zToken, nTok + 1);
     l2 = curl_slist_append(l, zH);
     wipe_free(zH);
     if (!l2) goto nomem_list;
@@ -804,6 +827,7 @@ static int req_start(http_req *r, int bWait, int *pbLater, char **pzErr) {
   } while (0)
   SETOPT(h, CURLOPT_URL, r->zUrl);
   SETOPT(h, CURLOPT_PRIVATE, (char *)r);
+  if (bNoProxy) SETOPT(h, CURLOPT_NOPROXY, "*");
   SETOPT(h, CURLOPT_NOSIGNAL, 1L);
   SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
   SETOPT(h, CURLOPT_PROTOCOLS_STR, r->zProto);
@@ -841,7 +865,7 @@ static int req_start(http_req *r, int bWait, int *pbLater, char **pzErr) {
     curl_easy_cleanup(h); /* it points at the header list, freed below */
     r->h = 0;
     if (cs == CURLE_OUT_OF_MEMORY) goto nomem_list;
-    curl_slist_free_all(l);
+    slist_wipe_free(l);
     pace_done(r->iPaceEntry, r->paceSeq);
     r->iPaceEntry = -1;
     *pzErr = sqlite3_mprintf("%s: libcurl refused an option: %s", r->zWho, curl_easy_strerror(cs));
@@ -862,11 +886,27 @@ static int req_start(http_req *r, int bWait, int *pbLater, char **pzErr) {
   if (!r->bToken && r->pStats) r->pStats->nRequests++;
   return SQLITE_OK;
 nomem_list:
-  curl_slist_free_all(l);
+  slist_wipe_free(l);
 nomem:
   pace_done(r->iPaceEntry, r->paceSeq);
   r->iPaceEntry = -1;
   return SQLITE_NOMEM;
+}
+
+/*
+** Append z[0..n) as append_clean() does, with every secret masked first and
+** only then cut to nMax characters: a cut never leaves part of a secret.
+*/
+static void append_masked(sqlite3_str *m, http_req *r, const char *z, size_t n, size_t nMax) {
+  size_t nIn = n > nMax + 70000 ? nMax + 70000 : n; /* the longest token (64 KiB) is still whole */
+  sqlite3_str *t = sqlite3_str_new(0);
+  append_clean(t, z, nIn);
+  char *zT = redact_body(r->zBody, redact(r->pSrc, sqlite3_str_finish(t)));
+  if (!zT) return;
+  size_t k = strlen(zT);
+  sqlite3_str_append(m, zT, (int)(k > nMax ? nMax : k));
+  trust_wipe(zT, k);
+  sqlite3_free(zT);
 }
 
 /* Append Graph's (or the token endpoint's) error details from the body. */
@@ -914,19 +954,18 @@ static void append_http_error(sqlite3_str *m, http_req *r) {
   sqlite3_str_appendf(m, "HTTP %ld", r->iStatus);
   if (zCode && nCode > 0) {
     sqlite3_str_appendchar(m, 1, ' ');
-    append_clean(m, zCode, nCode > 100 ? 100 : (size_t)nCode);
+    append_masked(m, r, zCode, (size_t)nCode, 100);
   }
   if (zMsg && nMsg > 0) {
     sqlite3_str_appendall(m, ": ");
-    append_clean(m, zMsg, nMsg > 500 ? 500 : (size_t)nMsg);
+    append_masked(m, r, zMsg, (size_t)nMsg, 500);
   } else if (!bJson && r->zResp && r->nResp > 0) {
-    size_t n = r->nResp > 200 ? 200 : r->nResp;
     sqlite3_str_appendall(m, ": ");
-    append_clean(m, r->zResp, n);
+    append_masked(m, r, r->zResp, r->nResp, 200);
   }
   if (zId && nId > 0) {
     sqlite3_str_appendall(m, " (request-id ");
-    append_clean(m, zId, nId > 100 ? 100 : (size_t)nId);
+    append_masked(m, r, zId, (size_t)nId, 100);
     sqlite3_str_appendchar(m, 1, ')');
   } else if (r->zReqId[0]) {
     sqlite3_str_appendall(m, " (request-id ");
@@ -939,8 +978,9 @@ static void append_http_error(sqlite3_str *m, http_req *r) {
 /* "on GET /path?query" */
 static void append_where(sqlite3_str *m, http_req *r) {
   sqlite3_str_appendf(m, " on %s ", r->zMethod);
-  const char *zP = url_path(r->zUrl);
-  append_clean(m, zP, strlen(zP));
+  char *zShow = trust_url_masked(url_path(r->zUrl)); /* no access_token=, sig=... values */
+  if (zShow) append_clean(m, zShow, strlen(zShow));
+  sqlite3_free(zShow);
 }
 
 /* Retry-After as seconds from now; 0 if absent or unparseable. */
@@ -1150,29 +1190,41 @@ static int token_set(http_source *s, const char *zWho, const char *z, size_t n, 
 
 static int read_token_file(http_source *s, const char *zWho, char **pzErr) {
   const char *zPath = s->zAuth + 5;
-  FILE *f = fopen(zPath, "rb");
+  /* read(2), not stdio: no library buffer keeps a copy of the token */
+  int fd = open(zPath, O_RDONLY | O_CLOEXEC);
   char *zMsg;
-  if (!f) {
+  if (fd < 0) {
     zMsg = sqlite3_mprintf("%s: auth='file:%s': cannot open the token file", zWho, zPath);
     goto err;
   }
   char aBuf[65537];
-  size_t n = fread(aBuf, 1, sizeof(aBuf), f);
-  int bErr = ferror(f);
-  fclose(f);
+  size_t n = 0;
+  int bErr = 0;
+  while (n < sizeof(aBuf)) {
+    ssize_t k = read(fd, aBuf + n, sizeof(aBuf) - n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k < 0) bErr = 1;
+    if (k <= 0) break;
+    n += (size_t)k;
+  }
+  close(fd);
   if (bErr) {
+    trust_wipe(aBuf, n);
     zMsg = sqlite3_mprintf("%s: auth='file:%s': cannot read the token file", zWho, zPath);
     goto err;
   }
   if (n == sizeof(aBuf)) {
-    memset(aBuf, 0, sizeof(aBuf));
+    trust_wipe(aBuf, sizeof(aBuf));
     zMsg = sqlite3_mprintf("%s: auth='file:%s': the token file is larger than 64 KiB", zWho, zPath);
     goto err;
   }
   char *zFrom = sqlite3_mprintf("the token file %s", zPath);
-  if (!zFrom) return SQLITE_NOMEM;
+  if (!zFrom) {
+    trust_wipe(aBuf, n);
+    return SQLITE_NOMEM;
+  }
   int rc = token_set(s, zWho, aBuf, n, zFrom, pzErr);
-  memset(aBuf, 0, n);
+  trust_wipe(aBuf, n);
   sqlite3_free(zFrom);
   return rc;
 err:
@@ -1200,13 +1252,14 @@ static char *authority_url(http_source *s, const char *zWho, const char **pzProt
     *pzErr = 0;
     return 0;
   }
-  if (rc || o.bUserinfo ||
-      !(strcmp(o.zScheme, "https") == 0 || (strcmp(o.zScheme, "http") == 0 && is_loopback(o.zHost)))) {
+  if (rc || o.bUserinfo || strchr(z, '?') || strchr(z, '#')) {
     *pzErr = sqlite3_mprintf("%s: PROVISIONING_AUTHORITY_HOST must be an https:// URL (http:// only on loopback), "
-                             "without user info",
+                             "without user info, query or fragment",
                              zWho);
     return 0;
   }
+  /* the client secret goes only to Microsoft's login hosts and allowed hosts */
+  if (trust_login_host_allowed(o.zScheme, o.zHost, o.iPort, pzErr)) return 0;
   *pzProto = strcmp(o.zScheme, "http") == 0 ? "http,https" : "https";
   size_t n = strlen(z);
   while (n > 0 && z[n - 1] == '/') n--;
@@ -1243,7 +1296,7 @@ static int azure_token(http_source *s, const char *zWho, char **pzErr) {
   const char *zProto = "https";
   char *zAuthority = authority_url(s, zWho, &zProto, pzErr);
   if (!zAuthority) return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
-  const char *zScopeHost = is_graph_host(s->org.zHost) ? s->org.zHost : "graph.microsoft.com";
+  const char *zScopeHost = trust_is_graph_host(s->org.zHost) ? s->org.zHost : "graph.microsoft.com";
   char *zScope = sqlite3_mprintf("https://%s/.default", zScopeHost);
   char *zUrl = sqlite3_mprintf("%s/%s/oauth2/v2.0/token", zAuthority, zTenant);
   sqlite3_free(zAuthority);
@@ -1256,9 +1309,14 @@ static int azure_token(http_source *s, const char *zWho, char **pzErr) {
   eSecret = curl_easy_escape(hEsc, zSecret, 0);
   eScope = curl_easy_escape(hEsc, zScope, 0);
   if (!eClient || !eSecret || !eScope) goto done;
-  zBody = sqlite3_mprintf("grant_type=client_credentials&client_id=%s&client_secret=%s&scope=%s", eClient, eSecret,
-                          eScope);
-  if (!zBody) goto done;
+  {
+    /* one allocation of the exact size: no partial copy of the secret in freed memory */
+    static const char zFmt[] = "grant_type=client_credentials&client_id=%s&client_secret=%s&scope=%s";
+    int nB = snprintf(0, 0, zFmt, eClient, eSecret, eScope);
+    zBody = nB > 0 ? sqlite3_malloc64((sqlite3_uint64)nB + 1) : 0;
+    if (!zBody) goto done;
+    snprintf(zBody, (size_t)nB + 1, zFmt, eClient, eSecret, eScope);
+  }
   r = req_new(s, zWho, "POST", zUrl);
   if (!r) goto done;
   r->bAuth = 0;
@@ -1314,14 +1372,14 @@ static int azure_token(http_source *s, const char *zWho, char **pzErr) {
     *pzErr = sqlite3_mprintf("%s: the token endpoint answered without an access_token", zWho);
   }
   pj_doc_free(&d);
-  if (r->zResp) memset(r->zResp, 0, r->nResp);
+  if (r->zResp) trust_wipe(r->zResp, r->nRespAlloc);
 done:
   if (zBody) {
-    memset(zBody, 0, strlen(zBody));
+    trust_wipe(zBody, strlen(zBody));
     sqlite3_free(zBody);
   }
   if (eSecret) {
-    memset(eSecret, 0, strlen(eSecret));
+    trust_wipe(eSecret, strlen(eSecret));
     curl_free(eSecret);
   }
   curl_free(eClient);
@@ -1572,7 +1630,9 @@ static int link_check(http_stream *st, const char *zLink, char **pzErr) {
 static void stream_drop_prefetch(http_stream *st) {
   if (st->pPre) {
     if (trace_on() && st->pPre->bRunning) {
-      fprintf(stderr, "provisioning: %s %s aborted (prefetch not needed)\n", st->pPre->zMethod, st->pPre->zUrl);
+      char *zShow = show_url(st->pSrc, st->pPre->zUrl);
+      fprintf(stderr, "provisioning: %s %s aborted (prefetch not needed)\n", st->pPre->zMethod, zShow ? zShow : "?");
+      sqlite3_free(zShow);
     }
     req_free(st->pPre);
     st->pPre = 0;
@@ -1648,7 +1708,11 @@ static int stream_fetch(http_stream *st, char **pzErr) {
       return rc;
     }
     if (cache_get(s->zCache, zKey, s->o.rCacheTtl, &zCached, &nCached) == SQLITE_OK) {
-      if (trace_on()) fprintf(stderr, "provisioning: GET %s -> cache hit (%zu bytes)\n", st->zUrl, nCached);
+      if (trace_on()) {
+        char *zShow = show_url(s, st->zUrl);
+        fprintf(stderr, "provisioning: GET %s -> cache hit (%zu bytes)\n", zShow ? zShow : "?", nCached);
+        sqlite3_free(zShow);
+      }
       req_free(r);
       r = 0;
     }
@@ -1674,7 +1738,10 @@ static int stream_fetch(http_stream *st, char **pzErr) {
     st->zBody = req_take_body(r, &st->nBody);
     req_free(r);
     /* only a whole successful answer gets here: keep it if it also reads */
-    if (zKey && st->zBody && cache_worthy(st->zBody, st->nBody)) cache_put(s->zCache, zKey, st->zBody, st->nBody);
+    if (zKey && st->zBody && cache_worthy(st->zBody, st->nBody) && !holds_secret(s, zKey, strlen(zKey)) &&
+        !holds_secret(s, st->zBody, st->nBody)) {
+      cache_put(s->zCache, zKey, st->zBody, st->nBody); /* never a page (or nextLink) that echoes a secret */
+    }
   }
   sqlite3_free(zKey);
   if (!st->zBody) {
@@ -1942,35 +2009,19 @@ int source_http_open(const prov_options *opts, prov_source **pp, char **pzErr) {
     *pzErr = sqlite3_mprintf("%s: source= is not a valid URL (e.g. https://graph.microsoft.com/v1.0)", zWho);
     goto error;
   }
-  if (strchr(zSrc, '#')) {
-    *pzErr = sqlite3_mprintf("%s: source= must not hold a fragment ('#')", zWho);
+  if (strchr(zSrc, '#') || strchr(zSrc, '?')) {
+    *pzErr = sqlite3_mprintf("%s: source= must not hold a %s: it is stored in the database file in plain text, "
+                             "so credentials go in auth= (auth='env:NAME', auth='file:PATH' or auth='azure'), and "
+                             "the query is built from the SQL",
+                             zWho, strchr(zSrc, '?') ? "query string ('?')" : "fragment ('#')");
     goto error;
   }
   if (s->org.bUserinfo) {
     *pzErr = sqlite3_mprintf("%s: source= must not hold user info (user:password@): credentials go in auth=", zWho);
     goto error;
   }
-  s->bLoopback = is_loopback(s->org.zHost);
-  if (strcmp(s->org.zScheme, "https") != 0 && !(strcmp(s->org.zScheme, "http") == 0 && s->bLoopback)) {
-    sqlite3_str *m = sqlite3_str_new(0);
-    sqlite3_str_appendf(m, "%s: source= must be https:// (plain http:// only on loopback: 127.0.0.1, ::1, localhost), "
-                           "not ",
-                        zWho);
-    origin_text(m, &s->org);
-    *pzErr = sqlite3_str_finish(m);
-    goto error;
-  }
-  if (!s->bLoopback && !is_graph_host(s->org.zHost) && !env_allows(s->org.zHost)) {
-    sqlite3_str *m = sqlite3_str_new(0);
-    sqlite3_str_appendf(m, "%s: host '", zWho);
-    append_clean(m, s->org.zHost, strlen(s->org.zHost));
-    sqlite3_str_appendall(m, "' is not allowed: the token goes only to Microsoft Graph (graph.microsoft.com, "
-                             "graph.microsoft.us, dod-graph.microsoft.us, microsoftgraph.chinacloudapi.cn) and "
-                             "loopback; to trust another host, add it to the environment variable "
-                             "PROVISIONING_ALLOWED_HOSTS (comma-separated)");
-    *pzErr = sqlite3_str_finish(m);
-    goto error;
-  }
+  s->bLoopback = trust_is_loopback(s->org.zHost);
+  if (trust_host_allowed(s->org.zScheme, s->org.zHost, s->org.iPort, pzErr)) goto error; /* nothing sent */
   size_t nRoot = strlen(zSrc);
   while (nRoot > 0 && zSrc[nRoot - 1] == '/') nRoot--;
   s->zRoot = sqlite3_mprintf("%.*s", (int)nRoot, zSrc);
