@@ -17,6 +17,7 @@
 #include "schema.h"
 #include "source.h"
 #include "source_http.h"
+#include "trust.h"
 
 static const char *zMock;
 static int nFail, nPass;
@@ -595,9 +596,26 @@ static void test_open_refusals(void) {
   CHECK(rc == SQLITE_ERROR && zErr && strstr(zErr, "https"), "%s", zErr ? zErr : "(none)");
   sqlite3_free(zErr);
   zErr = 0;
+  /* loopback only when the environment lists it (never implicitly) */
+  const char *azLoop[] = {"http://localhost:9/x", "http://[::1]:9/x", "http://127.1.2.3:9/x", "https://127.0.0.1:9/x",
+                          0};
+  for (int i = 0; azLoop[i]; i++) {
+    o.zSource = azLoop[i];
+    rc = source_http_open(&o, &src, &zErr);
+    CHECK(rc == SQLITE_ERROR && !src && zErr && strstr(zErr, "is not allowed") &&
+              strstr(zErr, "PROVISIONING_ALLOWED_HOSTS") && strstr(zErr, "(port 9)"),
+          "%s without the environment: %s", azLoop[i], zErr ? zErr : "(accepted)");
+    if (src) src->xDestroy(src);
+    src = 0;
+    sqlite3_free(zErr);
+    zErr = 0;
+  }
+  /* host = every port, host:port = that port only, any case */
+  setenv("PROVISIONING_ALLOWED_HOSTS", " LocalHost ,[::1]:9,127.1.2.3:9, 127.0.0.1:8", 1);
   const char *azOk[] = {"https://graph.microsoft.com/v1.0", "https://graph.microsoft.com/beta/",
                         "https://dod-graph.microsoft.us/v1.0", "https://microsoftgraph.chinacloudapi.cn/v1.0",
-                        "http://localhost:9/x", "http://[::1]:9/x", "http://127.1.2.3:9/x", 0};
+                        "http://localhost:9/x", "http://LOCALHOST:1234/x", "http://[::1]:9/x", "http://127.1.2.3:9/x",
+                        "https://127.0.0.1:8/x", 0};
   for (int i = 0; azOk[i]; i++) {
     o.zSource = azOk[i];
     rc = source_http_open(&o, &src, &zErr);
@@ -608,7 +626,8 @@ static void test_open_refusals(void) {
     zErr = 0;
   }
   const char *azBad[] = {"http://127.0.0.1.evil.test/x", "https://user:pw@graph.microsoft.com/v1.0",
-                         "ftp://127.0.0.1/x", 0};
+                         "ftp://127.0.0.1/x", "http://[::1]:10/x", "http://127.1.2.3:90/x", "https://127.0.0.1:9/x",
+                         "http://127.0.0.2:9/x", 0};
   for (int i = 0; azBad[i]; i++) {
     o.zSource = azBad[i];
     rc = source_http_open(&o, &src, &zErr);
@@ -616,6 +635,36 @@ static void test_open_refusals(void) {
     sqlite3_free(zErr);
     zErr = 0;
   }
+  /* plain http only for loopback, even when the host is allowed */
+  setenv("PROVISIONING_ALLOWED_HOSTS", "graph-proxy.example", 1);
+  o.zSource = "http://graph-proxy.example/v1.0";
+  rc = source_http_open(&o, &src, &zErr);
+  CHECK(rc == SQLITE_ERROR && zErr && strstr(zErr, "must be https://"), "%s", zErr ? zErr : "(accepted)");
+  sqlite3_free(zErr);
+  zErr = 0;
+  o.zSource = "https://graph-proxy.example:8443/v1.0";
+  rc = source_http_open(&o, &src, &zErr);
+  CHECK(rc == SQLITE_OK, "%s", zErr ? zErr : "");
+  if (src) src->xDestroy(src);
+  src = 0;
+  /* credentials never in the URL: a query string, user info or a fragment is refused, saying where they go */
+  const char *azCred[] = {"https://graph.microsoft.com/v1.0?access_token=eyJhbGciOiJIUzI1NiJ9.secret",
+                          "https://graph.microsoft.com/v1.0?client_secret=s3cr3t-value",
+                          "https://graph.microsoft.com/v1.0?sig=abcdefgh12345678",
+                          "https://graph.microsoft.com/v1.0#access_token=eyJhbGciOiJIUzI1NiJ9.secret",
+                          "https://me:eyJhbGciOiJIUzI1NiJ9.secret@graph.microsoft.com/v1.0", 0};
+  for (int i = 0; azCred[i]; i++) {
+    o.zSource = azCred[i];
+    rc = source_http_open(&o, &src, &zErr);
+    CHECK(rc == SQLITE_ERROR && !src && zErr && strstr(zErr, "auth=") && !strstr(zErr, "secret") &&
+              !strstr(zErr, "eyJhbGci") && !strstr(zErr, "abcdefgh"),
+          "%s: %s", azCred[i], zErr ? zErr : "(accepted)");
+    if (src) src->xDestroy(src);
+    src = 0;
+    sqlite3_free(zErr);
+    zErr = 0;
+  }
+  setenv("PROVISIONING_ALLOWED_HOSTS", "127.0.0.1", 1); /* the mock, for the tests that follow */
   /* CR/LF in a path */
   o = opts_for("h_open");
   rc = source_http_open(&o, &src, &zErr);
@@ -770,6 +819,160 @@ static void test_trace(void) {
   CHECK(strstr(aBuf, "trace-token-77") == 0, "token in the trace");
 }
 
+/* Does z hold any 8 consecutive characters of zSecret? */
+static int holds_8(const char *z, const char *zSecret) {
+  size_t n = strlen(zSecret);
+  for (size_t i = 0; z && i + 8 <= n; i++) {
+    char a[9];
+    memcpy(a, zSecret + i, 8);
+    a[8] = 0;
+    if (strstr(z, a)) return 1;
+  }
+  return 0;
+}
+
+/* Run a scan with stderr (the trace) captured into aTrace. */
+static int scan_traced(const prov_options *o, int nWant, int *pnRows, char **pzErr, char *aTrace, size_t nTrace) {
+  char zPath[] = "/tmp/test_http_trace2_XXXXXX";
+  int fd = mkstemp(zPath);
+  fflush(stderr);
+  int saved = dup(2);
+  dup2(fd, 2);
+  setenv("PROVISIONING_TRACE", "1", 1);
+  pq_query q = query_top(0);
+  int rc = scan(o, "/auditLogs/provisioning", &q, nWant, pnRows, pzErr, 0);
+  unsetenv("PROVISIONING_TRACE");
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  close(fd);
+  FILE *f = fopen(zPath, "r");
+  size_t n = f ? fread(aTrace, 1, nTrace - 1, f) : 0;
+  aTrace[n] = 0;
+  if (f) fclose(f);
+  unlink(zPath);
+  return rc;
+}
+
+/*
+** A server that echoes a long token (2,000 characters) in its error: masked
+** before the message is cut, so no 8 characters of it in the error or the
+** trace; the same for a raw (non-JSON) body, for the client secret, and
+** for a nextLink that carries credentials (the trace shows *** for them).
+*/
+static void test_secret_echo(void) {
+  static char zTok[2001];
+  for (int i = 0; i < 2000; i++) zTok[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[(i * 7 + i / 64) % 64];
+  zTok[2000] = 0;
+  setenv("H_LONG_TOKEN", zTok, 1);
+  static char zKnob[8192], aTrace[65536];
+  for (int k = 0; k < 2; k++) {
+    if (k == 0) {
+      snprintf(zKnob, sizeof(zKnob),
+               "{\"fail\":[{\"request\":1,\"status\":401,\"code\":\"InvalidAuthenticationToken\","
+               "\"message\":\"Access token %s has expired or is not valid yet.\",\"times\":1}]}",
+               zTok);
+    } else {
+      snprintf(zKnob, sizeof(zKnob),
+               "{\"fail\":[{\"request\":1,\"status\":400,\"body\":\"upstream said: bad token=%s (end)\",\"times\":1}]}",
+               zTok);
+    }
+    scenario("h_echo", zKnob);
+    prov_options o = opts_for("h_echo");
+    o.zAuth = "env:H_LONG_TOKEN";
+    int nRows;
+    char *zErr = 0;
+    int rc = scan_traced(&o, 0, &nRows, &zErr, aTrace, sizeof(aTrace));
+    CHECK(rc == SQLITE_ERROR && zErr && strstr(zErr, k ? "HTTP 400" : "HTTP 401"), "%s", zErr ? zErr : "(none)");
+    CHECK(!holds_8(zErr, zTok), "case %d: 8+ characters of the token in the error: %.300s", k, zErr);
+    CHECK(!holds_8(aTrace, zTok), "case %d: 8+ characters of the token in the trace: %.300s", k, aTrace);
+    CHECK(zErr && strstr(zErr, "[redacted]") && strstr(zErr, k ? "(end)" : "has expired"),
+          "case %d: the text after the token is kept: %.600s", k, zErr ? zErr : "");
+    sqlite3_free(zErr);
+  }
+  /* a nextLink carrying credential-looking values: the trace masks them */
+  char zLink[512];
+  snprintf(zLink, sizeof(zLink), "{\"pageSize\":2,\"nextLinkHost\":\"%s\"}", mock_hostport());
+  scenario("h_nl", zLink);
+  prov_options o = opts_for("h_nl");
+  o.nPageSize = 2;
+  int nRows;
+  char *zErr = 0;
+  int rc = scan_traced(&o, 3, &nRows, &zErr, aTrace, sizeof(aTrace));
+  CHECK(rc == SQLITE_OK && nRows == 3, "rc %d %s", rc, zErr ? zErr : "");
+  sqlite3_free(zErr);
+  CHECK(strstr(aTrace, "$skiptoken=") != 0, "the trace shows the nextLink's $skiptoken: %.400s", aTrace);
+  char *zM = trust_url_masked("https://h/x?$top=5&access_token=eyJabc.def&sig=AbCd%2B&code=C0de&x=1&Client_Secret=s#f");
+  CHECK(zM && strcmp(zM, "https://h/x?$top=5&access_token=***&sig=***&code=***&x=1&Client_Secret=***#f") == 0, "%s",
+        zM);
+  sqlite3_free(zM);
+  zM = trust_url_masked("https://me:pw@h/x?password=p&token=t&refresh_token=r&$skiptoken=k");
+  CHECK(zM && strcmp(zM, "https://***@h/x?password=***&token=***&refresh_token=***&$skiptoken=k") == 0, "%s", zM);
+  sqlite3_free(zM);
+  unsetenv("H_LONG_TOKEN");
+}
+
+/* With every proxy variable pointing at a dead port, a loopback source is reached directly. */
+static void test_proxy_bypass(void) {
+  scenario("h_px", "{\"requireAuth\":true,\"staticToken\":\"proxy-test-token\"}");
+  setenv("H_TEST_TOKEN", "proxy-test-token", 1);
+  const char *az[] = {"http_proxy", "https_proxy", "HTTPS_PROXY", "ALL_PROXY", "all_proxy", 0};
+  for (int i = 0; az[i]; i++) setenv(az[i], "http://127.0.0.1:9", 1);
+  unsetenv("NO_PROXY");
+  unsetenv("no_proxy");
+  prov_options o = opts_for("h_px");
+  o.zAuth = "env:H_TEST_TOKEN";
+  o.nMaxRetries = 0;
+  pq_query q = query_top(5);
+  int nRows;
+  char *zErr;
+  int rc = scan(&o, "/auditLogs/provisioning", &q, 5, &nRows, &zErr, 0);
+  CHECK(rc == SQLITE_OK && nRows == 5, "loopback through a proxy? rc %d %s", rc, zErr ? zErr : "");
+  sqlite3_free(zErr);
+  for (int i = 0; az[i]; i++) unsetenv(az[i]);
+}
+
+/* The login host of client credentials follows the host rule. */
+static void test_login_host(void) {
+  setenv("AZURE_TENANT_ID", "tenant-1", 1);
+  setenv("AZURE_CLIENT_ID", "test-client", 1);
+  setenv("AZURE_CLIENT_SECRET", "login-host-secret-123", 1);
+  scenario("h_lh", "{\"requireAuth\":true}");
+  char zAuthority[512];
+  snprintf(zAuthority, sizeof(zAuthority), "%s/s/h_lh", zMock);
+  setenv("PROVISIONING_AUTHORITY_HOST", zAuthority, 1);
+  prov_options o = opts_for("h_lh");
+  o.zAuth = "azure";
+  /* the source is allowed (127.0.0.1:PORT), the login host on the same host only when listed */
+  char zAllow[256];
+  snprintf(zAllow, sizeof(zAllow), "%s", mock_hostport());
+  setenv("PROVISIONING_ALLOWED_HOSTS", zAllow, 1);
+  snprintf(zAuthority, sizeof(zAuthority), "http://localhost:%s/s/h_lh", strrchr(zMock, ':') + 1);
+  setenv("PROVISIONING_AUTHORITY_HOST", zAuthority, 1);
+  pq_query q = query_top(5);
+  int nRows;
+  char *zErr;
+  int rc = scan(&o, "/auditLogs/provisioning", &q, 5, &nRows, &zErr, 0);
+  CHECK(rc == SQLITE_ERROR && zErr && strstr(zErr, "host 'localhost'") && strstr(zErr, "PROVISIONING_AUTHORITY_HOST") &&
+            strstr(zErr, "PROVISIONING_ALLOWED_HOSTS") && strstr(zErr, "login.microsoftonline.com"),
+        "%s", zErr ? zErr : "(none)");
+  sqlite3_free(zErr);
+  logreq *a;
+  int n = mock_log("h_lh", &a);
+  CHECK(n == 0, "requests %d (the secret may not go to a login host not allowed)", n);
+  free(a);
+  CHECK(trust_login_host_allowed("https", "login.microsoftonline.com", 443, 0) == SQLITE_OK, "public cloud");
+  CHECK(trust_login_host_allowed("https", "login.partner.microsoftonline.cn", 443, 0) == SQLITE_OK, "China");
+  CHECK(trust_login_host_allowed("https", "login.microsoftonline.com.evil.test", 443, 0) != SQLITE_OK, "lookalike");
+  CHECK(trust_login_host_allowed("http", "login.microsoftonline.com", 80, 0) != SQLITE_OK, "http");
+  CHECK(trust_host_allowed("https", "login.microsoftonline.com", 443, 0) != SQLITE_OK, "a login host is no Graph host");
+  setenv("PROVISIONING_ALLOWED_HOSTS", "127.0.0.1", 1);
+  unsetenv("AZURE_TENANT_ID");
+  unsetenv("AZURE_CLIENT_ID");
+  unsetenv("AZURE_CLIENT_SECRET");
+  unsetenv("PROVISIONING_AUTHORITY_HOST");
+}
+
 int main(void) {
   zMock = getenv("MOCK_URL");
   if (!zMock || !zMock[0]) {
@@ -789,6 +992,9 @@ int main(void) {
   test_write();
   test_client_credentials();
   test_trace();
+  test_secret_echo();
+  test_proxy_bypass();
+  test_login_host();
   test_pacing();
   printf("%d checks passed, %d failed\n", nPass, nFail);
   return nFail ? 1 : 0;
