@@ -3,7 +3,7 @@
 # extension send a token anywhere.
 #
 # The file (built here, as an attacker would) holds:
-#   - a writable provisioning_events table on the mock (loopback, so an
+#   - a writable provisioning_events table on the mock (loopback, allowed by the victim's PROVISIONING_ALLOWED_HOSTS=127.0.0.1, so an
 #     allowed host) with auth='env:HS_CANARY_TOKEN', and a view and an
 #     AFTER INSERT trigger on an ordinary table that drive it (writable
 #     tables are DIRECTONLY: both must be refused before any request);
@@ -78,7 +78,7 @@ printf '%s\n' "$CANARY" >"$B/token.txt"
 # ---- the attacker's database file (built without the canary anywhere; the
 # attacker's own environment allows the hosts, the victim's does not)
 DB="$B/gift.db"
-env PROVISIONING_SOURCE= PROVISIONING_ALLOWED_HOSTS="evil.invalid,graph.microsoft.com.evil.invalid,127.0.0.1.evil.invalid" \
+env PROVISIONING_SOURCE= PROVISIONING_ALLOWED_HOSTS="127.0.0.1,evil.invalid,graph.microsoft.com.evil.invalid,127.0.0.1.evil.invalid" \
   ALL_PROXY="$PROXY" HTTPS_PROXY="$PROXY" https_proxy="$PROXY" $SQLITE3 -batch -init /dev/null "$DB" <<SQL
 .load $EXT
 CREATE VIRTUAL TABLE w USING provisioning_events(source='$MOCK_URL/s/hs_w/v1.0', auth='env:HS_CANARY_TOKEN', writable=1);
@@ -94,8 +94,10 @@ n=$(sqlite3 "$DB" "SELECT count(*) FROM sqlite_schema WHERE name IN ('w','v_w','
 [ "$n" = 7 ] || { echo "could not build the database file ($n of 7 objects)"; exit 1; }
 
 # ---- the victim opens it, with the token in the environment, proxies pointing at the listener
+# (the victim allows loopback, the mock, so that DIRECTONLY is what refuses the
+# writable table; tests/sh/trust_hostile_db.sh covers loopback not allowed)
 OUT="$B/victim.out"
-env HS_CANARY_TOKEN="$CANARY" PROVISIONING_TRACE=1 PROVISIONING_SOURCE= PROVISIONING_ALLOWED_HOSTS= \
+env HS_CANARY_TOKEN="$CANARY" PROVISIONING_TRACE=1 PROVISIONING_SOURCE= PROVISIONING_ALLOWED_HOSTS=127.0.0.1 \
   ALL_PROXY="$PROXY" all_proxy="$PROXY" HTTPS_PROXY="$PROXY" https_proxy="$PROXY" http_proxy="$PROXY" \
   NO_PROXY= no_proxy= $SQLITE3 -batch -init /dev/null "$DB" >"$OUT" 2>&1 <<SQL
 .load $EXT
