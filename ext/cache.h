@@ -5,7 +5,10 @@
 ** that re-runs the same report within the TTL costs no request.
 **
 **   cache='memory'   process-wide, at most 256 MiB, oldest entries evicted
-**   cache='PATH'     a SQLite database file (table provisioning_cache)
+**   cache='user'     cache.db in the per-user cache directory (trust.h)
+**   cache='PATH'     a SQLite database file (table provisioning_cache), created
+**                    with PRAGMA application_id TRUST_CACHE_APP_ID; an existing
+**                    file without it is never opened for writing
 **   cache_ttl=N      seconds an entry stays fresh (default 300)
 **
 ** Only whole 2xx answers whose every record reads are stored; a failed,
