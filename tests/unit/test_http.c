@@ -980,6 +980,7 @@ int main(void) {
     return 77;
   }
   source_http_global_init();
+  setenv("PROVISIONING_ALLOWED_HOSTS", "127.0.0.1", 1); /* the mock (as tests/run.sh sets it) */
   unsetenv("AZURE_TENANT_ID");
   unsetenv("PROVISIONING_TRACE");
   test_open_refusals();
