@@ -112,13 +112,8 @@ int prov_source_open(const char *zModule, const prov_options *opts, prov_source 
   return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
-/*
-** bCreate: CREATE VIRTUAL TABLE runs now (xCreate), the user's own choice;
-** else SQLite loads the table from a database file's schema (xConnect),
-** which anyone may have written: trust_options() caps what it may widen.
-*/
-static int ev_connect_any(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
-                          char **pzErr, int bCreate) {
+static int evConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
+                     char **pzErr) {
   ev_vtab *v = sqlite3_malloc64(sizeof(*v));
   int rc;
   *ppVtab = 0;
@@ -127,7 +122,8 @@ static int ev_connect_any(sqlite3 *db, void *pAux, int argc, const char *const *
   v->db = db;
   v->pGlobal = (prov_global *)pAux;
   rc = prov_options_parse("provisioning_events", argc, argv, &v->opts, &v->zOptStore, pzErr);
-  if (rc == SQLITE_OK) rc = trust_options("provisioning_events", &v->opts, bCreate, pzErr);
+  /* a table loaded from a database file's schema cannot widen limits or files */
+  if (rc == SQLITE_OK) rc = trust_options("provisioning_events", &v->opts, trust_is_create(db, argv[2]), pzErr);
   if (rc) goto error;
   if (!v->opts.zSource) {
     const char *zEnv = getenv("PROVISIONING_SOURCE");
@@ -175,16 +171,6 @@ error:
   sqlite3_free(v->zEnvSource);
   sqlite3_free(v);
   return rc;
-}
-
-static int evCreate(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
-                    char **pzErr) {
-  return ev_connect_any(db, pAux, argc, argv, ppVtab, pzErr, 1);
-}
-
-static int evConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
-                     char **pzErr) {
-  return ev_connect_any(db, pAux, argc, argv, ppVtab, pzErr, 0);
 }
 
 static int evDisconnect(sqlite3_vtab *pVtab) {
@@ -808,7 +794,7 @@ static int evRollbackTo(sqlite3_vtab *pVtab, int iSave) {
 
 static sqlite3_module evModule = {
     /* iVersion    */ 3,
-    /* xCreate     */ evCreate,
+    /* xCreate     */ evConnect,
     /* xConnect    */ evConnect,
     /* xBestIndex  */ evBestIndex,
     /* xDisconnect */ evDisconnect,

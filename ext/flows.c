@@ -336,10 +336,11 @@ static char *fl_ddl(const fl_column *aCol, int nCol) {
 ** Parse the options and open the source, refusing anything but Graph
 ** (https, or http on loopback). On error *pzErr is set.
 */
-static int fl_open_source(const char *zModule, int argc, const char *const *argv, prov_options *o,
-                          char **pzStore, prov_source **ppSrc, char **pzErr, int bCreate) {
+static int fl_open_source(sqlite3 *db, const char *zModule, int argc, const char *const *argv, prov_options *o,
+                          char **pzStore, prov_source **ppSrc, char **pzErr) {
   int rc = prov_options_parse(zModule, argc, argv, o, pzStore, pzErr);
-  if (rc == SQLITE_OK) rc = trust_options(zModule, o, bCreate, pzErr); /* a loaded schema cannot widen */
+  /* a table loaded from a database file's schema cannot widen limits or files */
+  if (rc == SQLITE_OK) rc = trust_options(zModule, o, trust_is_create(db, argv[2]), pzErr);
   if (rc) return rc;
   if (!o->zSource || !o->zSource[0]) {
     *pzErr = sqlite3_mprintf("%s: source= is required, e.g. %s(source='https://graph.microsoft.com/beta', "
@@ -491,9 +492,8 @@ nomem:
   return SQLITE_NOMEM;
 }
 
-/* bCreate: xCreate (CREATE VIRTUAL TABLE now), else xConnect (a loaded schema). */
-static int fl_connect_any(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
-                          char **pzErr, int bCreate) {
+static int flConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
+                     char **pzErr) {
   fl_vtab *v = sqlite3_malloc64(sizeof(*v));
   int rc;
   *ppVtab = 0;
@@ -501,7 +501,7 @@ static int fl_connect_any(sqlite3 *db, void *pAux, int argc, const char *const *
   memset(v, 0, sizeof(*v));
   v->db = db;
   v->pGlobal = (prov_global *)pAux;
-  rc = fl_open_source("provisioning_flows", argc, argv, &v->opts, &v->zOptStore, &v->pSrc, pzErr, bCreate);
+  rc = fl_open_source(db, "provisioning_flows", argc, argv, &v->opts, &v->zOptStore, &v->pSrc, pzErr);
   if (rc) goto error;
   char *zDdl = fl_ddl(aFlowCol, FLOWS_NCOLUMN);
   if (!zDdl) {
@@ -519,16 +519,6 @@ error:
   sqlite3_free(v->zOptStore);
   sqlite3_free(v);
   return rc == SQLITE_OK ? SQLITE_ERROR : rc;
-}
-
-static int flCreate(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
-                    char **pzErr) {
-  return fl_connect_any(db, pAux, argc, argv, ppVtab, pzErr, 1);
-}
-
-static int flConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
-                     char **pzErr) {
-  return fl_connect_any(db, pAux, argc, argv, ppVtab, pzErr, 0);
 }
 
 static int flDisconnect(sqlite3_vtab *pVtab) {
@@ -1246,7 +1236,7 @@ static int flRollbackTo(sqlite3_vtab *pVtab, int iSave) {
 
 static sqlite3_module flModule = {
     /* iVersion    */ 3,
-    /* xCreate     */ flCreate,
+    /* xCreate     */ flConnect,
     /* xConnect    */ flConnect,
     /* xBestIndex  */ flBestIndex,
     /* xDisconnect */ flDisconnect,
@@ -1300,15 +1290,15 @@ static int fs_set_error(fs_vtab *v, char *zMsg) {
   return zMsg ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
-static int fs_connect_any(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
-                          char **pzErr, int bCreate) {
+static int fsConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
+                     char **pzErr) {
   fs_vtab *v = sqlite3_malloc64(sizeof(*v));
   int rc;
   *ppVtab = 0;
   if (!v) return SQLITE_NOMEM;
   memset(v, 0, sizeof(*v));
   v->pGlobal = (prov_global *)pAux;
-  rc = fl_open_source("provisioning_flow_sets", argc, argv, &v->opts, &v->zOptStore, &v->pSrc, pzErr, bCreate);
+  rc = fl_open_source(db, "provisioning_flow_sets", argc, argv, &v->opts, &v->zOptStore, &v->pSrc, pzErr);
   if (rc == SQLITE_OK && v->opts.bWritable) {
     *pzErr = sqlite3_mprintf("provisioning_flow_sets: the table is read-only (writable=1 is for "
                              "provisioning_flows)");
@@ -1330,16 +1320,6 @@ error:
   sqlite3_free(v->zOptStore);
   sqlite3_free(v);
   return rc;
-}
-
-static int fsCreate(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
-                    char **pzErr) {
-  return fs_connect_any(db, pAux, argc, argv, ppVtab, pzErr, 1);
-}
-
-static int fsConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
-                     char **pzErr) {
-  return fs_connect_any(db, pAux, argc, argv, ppVtab, pzErr, 0);
 }
 
 static int fsDisconnect(sqlite3_vtab *pVtab) {
@@ -1476,7 +1456,7 @@ static int fsRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *pRowid) {
 
 static sqlite3_module fsModule = {
     /* iVersion    */ 0,
-    /* xCreate     */ fsCreate,
+    /* xCreate     */ fsConnect,
     /* xConnect    */ fsConnect,
     /* xBestIndex  */ fsBestIndex,
     /* xDisconnect */ fsDisconnect,

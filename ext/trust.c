@@ -353,6 +353,70 @@ static int in_cache_dir(const char *zPath) {
   return bIn;
 }
 
+/* Skip white space and SQL comments. */
+static const char *skip_space(const char *z) {
+  for (;;) {
+    while (*z == ' ' || *z == '\t' || *z == '\n' || *z == '\r' || *z == '\f') z++;
+    if (z[0] == '-' && z[1] == '-') {
+      while (*z && *z != '\n') z++;
+    } else if (z[0] == '/' && z[1] == '*') {
+      const char *e = strstr(z + 2, "*/");
+      z = e ? e + 2 : z + strlen(z);
+    } else {
+      return z;
+    }
+  }
+}
+
+/* Does z start with the keyword zKw (any case), then a non-identifier character? */
+static int keyword(const char **pz, const char *zKw) {
+  const char *z = skip_space(*pz);
+  size_t n = strlen(zKw);
+  if (sqlite3_strnicmp(z, zKw, (int)n) != 0) return 0;
+  char c = z[n];
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_') return 0;
+  *pz = z + n;
+  return 1;
+}
+
+int trust_is_create(sqlite3 *db, const char *zTable) {
+  if (!db || !zTable) return 0;
+  for (sqlite3_stmt *p = sqlite3_next_stmt(db, 0); p; p = sqlite3_next_stmt(db, p)) {
+    const char *z = sqlite3_sql(p);
+    if (!z || !sqlite3_stmt_busy(p)) continue;
+    if (!keyword(&z, "CREATE") || !keyword(&z, "VIRTUAL") || !keyword(&z, "TABLE")) continue;
+    const char *zSave = z;
+    if (!(keyword(&z, "IF") && keyword(&z, "NOT") && keyword(&z, "EXISTS"))) z = zSave;
+    /* [schema.]name, each plain or quoted: the name must be zTable */
+    char aName[256];
+    for (int k = 0; k < 2; k++) {
+      z = skip_space(z);
+      size_t n = 0;
+      char q = *z == '"' || *z == '`' ? *z : *z == '[' ? ']' : 0;
+      if (q) {
+        for (z++; *z && n + 1 < sizeof(aName); z++) {
+          if (*z == q && z[1] == q && q != ']') {
+            aName[n++] = *z++;
+          } else if (*z == q) {
+            z++;
+            break;
+          } else {
+            aName[n++] = *z;
+          }
+        }
+      } else {
+        while (*z && n + 1 < sizeof(aName) && !strchr(" \t\r\n.(", *z)) aName[n++] = *z++;
+      }
+      aName[n] = 0;
+      z = skip_space(z);
+      if (*z != '.') break;
+      z++;
+    }
+    if (sqlite3_stricmp(aName, zTable) == 0) return 1;
+  }
+  return 0;
+}
+
 int trust_options(const char *zModule, prov_options *o, int bCreate, char **pzErr) {
   if (!bCreate) {
     prov_options d;

@@ -66,6 +66,14 @@ int trust_login_host_allowed(const char *zScheme, const char *zHost, long iPort,
 */
 int trust_options(const char *zModule, prov_options *o, int bCreate, char **pzErr);
 
+/*
+** Is the table zTable being created now (xCreate: the user's CREATE VIRTUAL
+** TABLE is running), rather than loaded from the schema (xConnect)? The
+** modules stay eponymous (xCreate == xConnect), so this is read from the
+** statement SQLite is running: a busy CREATE VIRTUAL TABLE naming zTable.
+*/
+int trust_is_create(sqlite3 *db, const char *zTable);
+
 /* ---- cache place ------------------------------------------------------ */
 
 /*
