@@ -121,8 +121,8 @@ static const fl_column aFlowCol[FLOWS_NCOLUMN] = {
     {"flow_set_id", "VARCHAR(64)", FL_KIND_SET, 0, 0},
     {"flow_type", "VARCHAR(32)", FL_KIND_TYPE, "@odata.type", 0},
     {"readiness_status", "VARCHAR(32)", FL_KIND_TEXT, "readinessStatus", 0},
-    {"created_date_time", "TIMESTAMP", FL_KIND_TIME, "createdDateTime", 1},
-    {"last_modified_date_time", "TIMESTAMP", FL_KIND_TIME, "lastModifiedDateTime", 1},
+    {"created_date_time", "TIMESTAMP COLLATE provisioning_time", FL_KIND_TIME, "createdDateTime", 1},
+    {"last_modified_date_time", "TIMESTAMP COLLATE provisioning_time", FL_KIND_TIME, "lastModifiedDateTime", 1},
     {"creation_options", "TEXT", FL_KIND_JSON, "creationOptions", 0},
     {"configuration", "TEXT", FL_KIND_JSON, "configuration", 0},
     {"management_options", "TEXT", FL_KIND_JSON, "managementOptions", 0},
@@ -134,8 +134,8 @@ static const fl_column aSetCol[FLOW_SETS_NCOLUMN] = {
     {"id", "VARCHAR(64)", FL_KIND_TEXT, "id", 1},
     {"display_name", "VARCHAR(256)", FL_KIND_TEXT, "displayName", 1},
     {"filter", "TEXT", FL_KIND_JSON, "filter", 1},
-    {"created_date_time", "TIMESTAMP", FL_KIND_TIME, "createdDateTime", 1},
-    {"last_modified_date_time", "TIMESTAMP", FL_KIND_TIME, "lastModifiedDateTime", 1},
+    {"created_date_time", "TIMESTAMP COLLATE provisioning_time", FL_KIND_TIME, "createdDateTime", 1},
+    {"last_modified_date_time", "TIMESTAMP COLLATE provisioning_time", FL_KIND_TIME, "lastModifiedDateTime", 1},
     {"raw", "TEXT", FL_KIND_RAW, 0, 1},
 };
 
