@@ -132,7 +132,7 @@ static const fl_column aFlowCol[FLOWS_NCOLUMN] = {
 
 static const fl_column aSetCol[FLOW_SETS_NCOLUMN] = {
     {"id", "VARCHAR(64)", FL_KIND_TEXT, "id", 1},
-    {"display_name", "VARCHAR(256)", FL_KIND_TEXT, "displayName", 1},
+    {"display_name", "VARCHAR(255)", FL_KIND_TEXT, "displayName", 1},
     {"filter", "TEXT", FL_KIND_JSON, "filter", 1},
     {"created_date_time", "TIMESTAMP COLLATE provisioning_time", FL_KIND_TIME, "createdDateTime", 1},
     {"last_modified_date_time", "TIMESTAMP COLLATE provisioning_time", FL_KIND_TIME, "lastModifiedDateTime", 1},

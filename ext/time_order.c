@@ -7,8 +7,9 @@
 **   SELECT '2024-06-01' = '2024-06-01T02:00:00+02:00' COLLATE provisioning_time;  -- 1
 **
 ** How it works: both sides are parsed with pq_time_normalize() (plan.c),
-** after completing the two short forms SQLite also accepts (a date alone,
-** and HH:MM without seconds). Valid times compare by their canonical UTC
+** after completing the short forms: a date alone and HH:MM without seconds
+** (as SQLite's date functions accept them), and a month alone
+** ('2024-07': its first day, so `> '2024-07'` keeps meaning July on). Valid times compare by their canonical UTC
 ** text, then by the fraction digits past the seventh; invalid text sorts
 ** after every time, bytewise, so the order is total and consistent with
 ** equality. The extension's own stored form takes a fast path: a shape and
@@ -66,11 +67,12 @@ static int is_digits(const char *z, int n) {
 static int parse_time(const char *z, int n, char zCanon[PQ_TIME_LEN + 1], const char **pzFine, int *pnFine) {
   *pzFine = 0;
   *pnFine = 0;
-  if (n == 10) {
-    /* a date alone: midnight UTC */
+  if (n == 10 || n == 7) {
+    /* a date alone: midnight UTC; a month alone: its first day */
     char buf[20];
-    if (!is_digits(z, 4) || z[4] != '-' || z[7] != '-') return 0;
-    memcpy(buf, z, 10);
+    if (!is_digits(z, 4) || z[4] != '-' || (n == 10 && z[7] != '-')) return 0;
+    memcpy(buf, z, (size_t)n);
+    if (n == 7) memcpy(buf + 7, "-01", 3);
     memcpy(buf + 10, " 00:00:00", 9);
     return pq_time_normalize(buf, 19, zCanon);
   }

@@ -19,7 +19,8 @@
 /*
 ** The collation: text that parses as a time (ISO 8601 with 'T' or a space,
 ** 'Z', '+hh:mm' / '-hh:mm' / '+hhmm' offsets, no zone = UTC, any number of
-** fraction digits, 'YYYY-MM-DD' = midnight UTC, 'YYYY-MM-DD HH:MM') sorts
+** fraction digits, 'YYYY-MM-DD' = midnight UTC, 'YYYY-MM' = its first day,
+** 'YYYY-MM-DD HH:MM') sorts
 ** first, by instant (digits past 100 ns break ties, trailing zeros
 ** ignored); all other text after it, bytewise. Two canonical 27-byte forms
 ** ('YYYY-MM-DD HH:MM:SS.fffffff') compare with one memcmp.

@@ -32,6 +32,8 @@ def parse_time(s):
     if not isinstance(s, str):
         return None
     import re
+    if re.fullmatch(r"\d{4}-\d{2}", s):
+        s += "-01"  # a month alone: its first day
     m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?"
                      r"([Zz]|[+-]\d{2}:?\d{2})?)?", s)
     if not m:
@@ -126,6 +128,8 @@ def render(rnd, t, form):
         return u.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (u.microsecond // 1000)
     if form == "date":
         return u.strftime("%Y-%m-%d")
+    if form == "month":
+        return u.strftime("%Y-%m")
     if form == "no_zone_t":
         return u.strftime("%Y-%m-%dT%H:%M:%S.") + "%02d" % (u.microsecond // 10000)
     if form == "nine_digits":
@@ -138,7 +142,7 @@ def render(rnd, t, form):
 
 
 FORMS = ["canonical", "iso_z", "iso_z_frac7", "iso_offset", "pyodbc", "python", "sqlalchemy", "toisostring",
-         "date", "no_zone_t", "nine_digits", "hhmm", "lower_tz"]
+         "date", "month", "no_zone_t", "nine_digits", "hhmm", "lower_tz"]
 OPS = ["=", "<", "<=", ">", ">=", "BETWEEN", "!=", "IN"]
 
 

@@ -420,7 +420,9 @@ static void test_time_order(void) {
   CHECK(tcmp("abc", "abd") < 0);
   CHECK(tcmp("ab", "abc") < 0);
   CHECK(tcmp("", "2024-06-01") > 0);
-  CHECK(tcmp("2024-06", "2024-06-01") > 0);
+  CHECK(tcmp("2024-06", "2024-06-01") == 0); /* a month: its first day */
+  CHECK(tcmp("2024-6", "2024-06-01") > 0);
+  CHECK(tcmp("2024-13", "2024-06-01") > 0);
   CHECK(tcmp("2024-06-01 10:00.5", "2024-06-01") > 0); /* no fraction without seconds */
   CHECK(tcmp("2024-06-01T10:00:00+24:00", "2024-06-01") > 0);
   /* bounds sent for a literal */
@@ -431,7 +433,8 @@ static void test_time_order(void) {
   CHECK_STR(tbound(PQ_GE, "2024-06-01T10:00:00.123456789Z"), "gt 2024-06-01 10:00:00.1234567");
   CHECK_STR(tbound(PQ_EQ, "2024-06-01T10:00:00.123456789Z"), "none");
   CHECK_STR(tbound(PQ_LE, "2024-06-01T10:00:00.12345670Z"), "le 2024-06-01 10:00:00.1234567");
-  CHECK_STR(tbound(PQ_GT, "2024-06"), "none");
+  CHECK_STR(tbound(PQ_GT, "2024-06"), "gt 2024-06-01 00:00:00.0000000");
+  CHECK_STR(tbound(PQ_GT, "2024-06-0"), "none");
   CHECK_STR(tbound(PQ_GT, "abc"), "none");
 }
 
