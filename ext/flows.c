@@ -67,6 +67,7 @@
 **   password value the queued bodies held.
 */
 #include "flows.h"
+#include "graph_url.h"
 
 #include <string.h>
 
@@ -351,6 +352,8 @@ static int fl_open_source(const char *zModule, int argc, const char *const *argv
                              zModule);
     return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
+  rc = gu_source_base(zModule, GU_FLOWS, o, pzErr);
+  if (rc) return rc;
   return prov_source_open(zModule, o, ppSrc, pzErr);
 }
 
