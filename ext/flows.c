@@ -17,7 +17,8 @@
 **   UPDATE fl SET readiness_status = 'ready' WHERE id = '...';
 **   DELETE FROM fl WHERE id = '...';
 **
-** Schemas (declared types for BI tools, as provisioning_events):
+** Schemas (declared types for BI tools, as provisioning_events; the times
+** are TIMESTAMP COLLATE provisioning_time, compared as instants):
 **   provisioning_flows(
 **     id VARCHAR(64),                  id
 **     flow_set_id VARCHAR(64),         the flow set the flow belongs to
@@ -33,7 +34,7 @@
 **     create_unmatched_users INTEGER,  createUnmatchedUsers (0/1)
 **     raw TEXT HIDDEN)                 the whole object (JSON)
 **   provisioning_flow_sets(
-**     id VARCHAR(64), display_name VARCHAR(256), filter TEXT (JSON),
+**     id VARCHAR(64), display_name VARCHAR(255), filter TEXT (JSON),
 **     created_date_time TIMESTAMP, last_modified_date_time TIMESTAMP,
 **     raw TEXT HIDDEN)
 **
