@@ -34,6 +34,7 @@
 
 #include "event_row.h"
 #include "events.h"
+#include "graph_url.h"
 #include "odata.h"
 #include "schema.h"
 #include "source.h"
@@ -145,6 +146,8 @@ static int evConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
       }
     }
   }
+  rc = gu_source_base("provisioning_events", GU_EVENTS, &v->opts, pzErr);
+  if (rc) goto error;
   v->zPath = strcmp(v->opts.zCollection, "directoryProvisioning") == 0 ? "/auditLogs/directoryProvisioning"
                                                                        : "/auditLogs/provisioning";
   if (v->opts.zSource) {

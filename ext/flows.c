@@ -17,7 +17,8 @@
 **   UPDATE fl SET readiness_status = 'ready' WHERE id = '...';
 **   DELETE FROM fl WHERE id = '...';
 **
-** Schemas (declared types for BI tools, as provisioning_events):
+** Schemas (declared types for BI tools, as provisioning_events; the times
+** are TIMESTAMP COLLATE provisioning_time, compared as instants):
 **   provisioning_flows(
 **     id VARCHAR(64),                  id
 **     flow_set_id VARCHAR(64),         the flow set the flow belongs to
@@ -33,7 +34,7 @@
 **     create_unmatched_users INTEGER,  createUnmatchedUsers (0/1)
 **     raw TEXT HIDDEN)                 the whole object (JSON)
 **   provisioning_flow_sets(
-**     id VARCHAR(64), display_name VARCHAR(256), filter TEXT (JSON),
+**     id VARCHAR(64), display_name VARCHAR(255), filter TEXT (JSON),
 **     created_date_time TIMESTAMP, last_modified_date_time TIMESTAMP,
 **     raw TEXT HIDDEN)
 **
@@ -67,6 +68,7 @@
 **   password value the queued bodies held.
 */
 #include "flows.h"
+#include "graph_url.h"
 
 #include <string.h>
 
@@ -122,8 +124,8 @@ static const fl_column aFlowCol[FLOWS_NCOLUMN] = {
     {"flow_set_id", "VARCHAR(64)", FL_KIND_SET, 0, 0},
     {"flow_type", "VARCHAR(32)", FL_KIND_TYPE, "@odata.type", 0},
     {"readiness_status", "VARCHAR(32)", FL_KIND_TEXT, "readinessStatus", 0},
-    {"created_date_time", "TIMESTAMP", FL_KIND_TIME, "createdDateTime", 1},
-    {"last_modified_date_time", "TIMESTAMP", FL_KIND_TIME, "lastModifiedDateTime", 1},
+    {"created_date_time", "TIMESTAMP COLLATE provisioning_time", FL_KIND_TIME, "createdDateTime", 1},
+    {"last_modified_date_time", "TIMESTAMP COLLATE provisioning_time", FL_KIND_TIME, "lastModifiedDateTime", 1},
     {"creation_options", "TEXT", FL_KIND_JSON, "creationOptions", 0},
     {"configuration", "TEXT", FL_KIND_JSON, "configuration", 0},
     {"management_options", "TEXT", FL_KIND_JSON, "managementOptions", 0},
@@ -133,10 +135,10 @@ static const fl_column aFlowCol[FLOWS_NCOLUMN] = {
 
 static const fl_column aSetCol[FLOW_SETS_NCOLUMN] = {
     {"id", "VARCHAR(64)", FL_KIND_TEXT, "id", 1},
-    {"display_name", "VARCHAR(256)", FL_KIND_TEXT, "displayName", 1},
+    {"display_name", "VARCHAR(255)", FL_KIND_TEXT, "displayName", 1},
     {"filter", "TEXT", FL_KIND_JSON, "filter", 1},
-    {"created_date_time", "TIMESTAMP", FL_KIND_TIME, "createdDateTime", 1},
-    {"last_modified_date_time", "TIMESTAMP", FL_KIND_TIME, "lastModifiedDateTime", 1},
+    {"created_date_time", "TIMESTAMP COLLATE provisioning_time", FL_KIND_TIME, "createdDateTime", 1},
+    {"last_modified_date_time", "TIMESTAMP COLLATE provisioning_time", FL_KIND_TIME, "lastModifiedDateTime", 1},
     {"raw", "TEXT", FL_KIND_RAW, 0, 1},
 };
 
@@ -354,6 +356,8 @@ static int fl_open_source(sqlite3 *db, const char *zModule, int argc, const char
                              zModule);
     return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
+  rc = gu_source_base(zModule, GU_FLOWS, o, pzErr);
+  if (rc) return rc;
   return prov_source_open(zModule, o, ppSrc, pzErr);
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "schema.h"
+#include "time_order.h"
 
 SQLITE_EXTENSION_INIT3
 
@@ -124,10 +125,11 @@ static int write_one(sqlite3_str *s, const sch_column *col, int op, const pv_val
     }
     case SCH_TIME: {
       char zCanon[PQ_TIME_LEN + 1], zOdata[30];
-      int op2, bExact;
+      int op2;
       if (v->eType != SQLITE_TEXT) return 0;
-      if (!pq_time_bound(op, v->z, v->n, &op2, zCanon, &bExact)) return 0;
-      if (bInList && (op2 != PQ_EQ || !bExact)) return 0;
+      /* the column's collation compares instants (time_order.h) */
+      if (!pt_bound(op, v->z, v->n, &op2, zCanon)) return 0;
+      if (bInList && op2 != PQ_EQ) return 0;
       pq_time_to_odata(zCanon, zOdata);
       write_cmp(s, zProp, op2, zOdata, 0);
       return 1;

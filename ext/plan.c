@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "schema.h"
+#include "time_order.h"
 
 SQLITE_EXTENSION_INIT3
 
@@ -286,6 +287,13 @@ int pq_shippable(int eProfile, int iCol, int eOp, const char *zColl, sqlite3_val
     default: return 0;
   }
   int bBinary = zColl == 0 || sqlite3_stricmp(zColl, "BINARY") == 0;
+  /* a time column compares instants (its declared collation): a comparison
+     under that collation ships exactly, under any other it stays with SQLite */
+  int bCmp = op == PQ_EQ || op == PQ_GT || op == PQ_GE || op == PQ_LT || op == PQ_LE || op == PQ_NE;
+  if (c->eKind == SCH_TIME && bCmp) {
+    if (!zColl || sqlite3_stricmp(zColl, PT_COLLATION) != 0) return 0;
+    bBinary = 1;
+  }
   if (eProfile == PQ_PROFILE_LOCAL) {
     /* pq_row_matches() is SQLite's own comparison under BINARY */
     if (!bBinary && op != PQ_ISNULL && op != PQ_ISNOTNULL && op != PQ_LIKE) return 0;
@@ -314,8 +322,8 @@ int pq_shippable(int eProfile, int iCol, int eOp, const char *zColl, sqlite3_val
         int n = sqlite3_value_bytes(pRhs);
         const char *z = (const char *)sqlite3_value_text(pRhs);
         char zCanon[PQ_TIME_LEN + 1];
-        int o2, ex = 0;
-        if (z && pq_time_bound(op, z, n, &o2, zCanon, &ex)) *pbExact = ex;
+        int o2;
+        if (z && pt_bound(op, z, n, &o2, zCanon)) *pbExact = 1;
       }
       return op;
     }
@@ -523,6 +531,16 @@ static int text_contains(const char *z, int n, const char *zNeedle, int nNeedle)
   return 0;
 }
 
+/* pq_compare, but a time column compares text under provisioning_time. */
+static int cond_compare(const pq_cond *c, const pv_value *v, const pv_value *r, int *pbNull) {
+  if (c->iCol >= 0 && c->iCol < EV_NCOLUMN && sch_events[c->iCol].eKind == SCH_TIME &&
+      v->eType == SQLITE_TEXT && r->eType == SQLITE_TEXT) {
+    *pbNull = 0;
+    return pt_compare(v->z, v->n, r->z, r->n);
+  }
+  return pq_compare(v, r, pbNull);
+}
+
 int pq_row_matches(const pq_query *q, pq_column_fn xCol, void *pRow, int *pbMatch) {
   char *zBuf = 0;
   int nBuf = 0;
@@ -543,14 +561,14 @@ int pq_row_matches(const pq_query *q, pq_column_fn xCol, void *pRow, int *pbMatc
       case PQ_GE:
       case PQ_LT:
       case PQ_LE:
-        cmp = pq_compare(&v, &c->aVal[0], &bNull);
+        cmp = cond_compare(c, &v, &c->aVal[0], &bNull);
         if (bNull) break;
         ok = c->op == PQ_EQ ? cmp == 0 : c->op == PQ_NE ? cmp != 0 : c->op == PQ_GT ? cmp > 0
              : c->op == PQ_GE ? cmp >= 0 : c->op == PQ_LT ? cmp < 0 : cmp <= 0;
         break;
       case PQ_IN:
         for (int k = 0; k < c->nVal && !ok; k++) {
-          cmp = pq_compare(&v, &c->aVal[k], &bNull);
+          cmp = cond_compare(c, &v, &c->aVal[k], &bNull);
           ok = !bNull && cmp == 0;
         }
         break;

@@ -120,8 +120,9 @@ int pq_time_normalize(const char *z, int n, char zOut[PQ_TIME_LEN + 1]);
 void pq_time_to_odata(const char zCanon[PQ_TIME_LEN], char zOut[30]);
 
 /*
-** The time column holds canonical text and SQLite compares it with a text
-** value r as text (BINARY). Translate "column OP r" into a comparison with
+** (Text order only: the plan now uses pt_bound() of time_order.h, as the
+** time column compares instants.) The time column holds canonical text and
+** SQLite compares it with a text value r as text (BINARY). Translate "column OP r" into a comparison with
 ** an instant that a server comparing instants can evaluate: on return 1,
 ** *pOp (PQ_EQ, PQ_GT, PQ_GE, PQ_LT or PQ_LE) and zCanon (a valid canonical
 ** time) hold the translation and *pbExact says whether it keeps exactly

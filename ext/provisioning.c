@@ -27,6 +27,7 @@
 SQLITE_EXTENSION_INIT1
 
 #include "events.h"
+#include "time_order.h"
 
 #ifndef PROV_VERSION
 #define PROV_VERSION "unknown"
@@ -96,6 +97,7 @@ __attribute__((visibility("default"))) int sqlite3_provisioning_init(sqlite3 *db
                                  SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, 0, prov_contains_func,
                                  0, 0);
   }
+  if (rc == SQLITE_OK) rc = pt_register(db);
   if (rc == SQLITE_OK) rc = events_register(db, g);
   if (rc == SQLITE_OK) rc = steps_register(db);
   if (rc == SQLITE_OK) rc = flows_register(db, g);

@@ -22,7 +22,7 @@ SQLITE_EXTENSION_INIT3
 /* Keep in the order of the CREATE TABLE text below. */
 const sch_column sch_events[EV_NCOLUMN] = {
     {"id", "VARCHAR(64)", SCH_TEXT, {"id"}, EQ | CT, 0, 0},
-    {"activity_date_time", "TIMESTAMP", SCH_TIME, {"activityDateTime"}, EQ | GT | LT, 1, 0},
+    {"activity_date_time", "TIMESTAMP COLLATE provisioning_time", SCH_TIME, {"activityDateTime"}, EQ | GT | LT, 1, 0},
     {"tenant_id", "VARCHAR(64)", SCH_TEXT, {"tenantId"}, EQ | CT, 0, 0},
     {"job_id", "VARCHAR(255)", SCH_TEXT, {"jobId"}, EQ | CT, 0, 0},
     {"cycle_id", "VARCHAR(64)", SCH_TEXT, {"cycleId"}, EQ | CT, 0, 0},

@@ -25,6 +25,7 @@
 #include "records.h"
 #include "schema.h"
 #include "source.h"
+#include "time_order.h"
 
 SQLITE_EXTENSION_INIT3
 
@@ -110,10 +111,8 @@ static int sort_key_cmp(const sort_entry *x, const sort_entry *y) {
   if (x->eType == SQLITE_NULL) return 0;
   const char *a = x->zHeap ? x->zHeap : x->zKey;
   const char *b = y->zHeap ? y->zHeap : y->zKey;
-  int n = x->nKey < y->nKey ? x->nKey : y->nKey;
-  int c = n ? memcmp(a, b, (size_t)n) : 0;
-  if (c) return c;
-  return x->nKey < y->nKey ? -1 : x->nKey > y->nKey;
+  /* the order of the column's collation: instants */
+  return pt_compare(a, x->nKey, b, y->nKey);
 }
 
 static int sort_cmp(const void *a, const void *b) {

@@ -18,9 +18,9 @@
 ** The declared schemas (position first, one column per member, then the
 ** HIDDEN argument column):
 **
-**   CREATE TABLE provisioning_steps(step INTEGER, name TEXT,
-**     step_type TEXT, status TEXT, description TEXT, details TEXT,
-**     json HIDDEN)
+**   CREATE TABLE provisioning_steps(step INTEGER, name VARCHAR(255),
+**     step_type VARCHAR(32), status VARCHAR(32), description TEXT,
+**     details TEXT, json HIDDEN)
 **       step        0-based position in the array (also the rowid)
 **       name        name
 **       step_type   provisioningStepType
@@ -29,7 +29,8 @@
 **       details     details, the JSON text of the bag as in the input
 **
 **   CREATE TABLE provisioning_modified_properties(position INTEGER,
-**     name TEXT, old_value TEXT, new_value TEXT, json HIDDEN)
+**     name VARCHAR(255), old_value VARCHAR(255), new_value VARCHAR(255),
+**     json HIDDEN)
 **       position    0-based position in the array (also the rowid)
 **       name        displayName
 **       old_value   oldValue
@@ -86,8 +87,8 @@ SQLITE_EXTENSION_INIT3
 
 /* Columns of provisioning_steps, in the order of its CREATE TABLE. */
 #define STEPS_SCHEMA                                                                \
-  "CREATE TABLE x(step INTEGER, name TEXT, step_type TEXT, status TEXT, "         \
-  "description TEXT, details TEXT, json HIDDEN)"
+  "CREATE TABLE x(step INTEGER, name VARCHAR(255), step_type VARCHAR(32), "       \
+  "status VARCHAR(32), description TEXT, details TEXT, json HIDDEN)"
 #define STEPS_COLUMN_STEP 0
 #define STEPS_COLUMN_NAME 1
 #define STEPS_COLUMN_STEP_TYPE 2
@@ -98,8 +99,8 @@ SQLITE_EXTENSION_INIT3
 
 /* Columns of provisioning_modified_properties. */
 #define MODPROP_SCHEMA                                                              \
-  "CREATE TABLE x(position INTEGER, name TEXT, old_value TEXT, new_value TEXT, " \
-  "json HIDDEN)"
+  "CREATE TABLE x(position INTEGER, name VARCHAR(255), old_value VARCHAR(255), "  \
+  "new_value VARCHAR(255), json HIDDEN)"
 #define MODPROP_COLUMN_POSITION 0
 #define MODPROP_COLUMN_NAME 1
 #define MODPROP_COLUMN_OLD_VALUE 2

@@ -92,6 +92,14 @@ static char *created_id(const char *zResp, int *pbOom) {
   return zId;
 }
 
+/* z without a leading "provisioning_xxx: " (one prefix per message). */
+static const char *unprefixed(const char *z) {
+  if (strncmp(z, "provisioning", 12) != 0) return z;
+  size_t n = 12;
+  while ((z[n] >= 'a' && z[n] <= 'z') || z[n] == '_') n++;
+  return z[n] == ':' && z[n + 1] == ' ' ? z + n + 2 : z;
+}
+
 int writes_flush(prov_writes *w, prov_source *pSrc, const char *zModule, prov_global *g, char **pzErr) {
   sqlite3_str *ids = sqlite3_str_new(0);
   sqlite3_str *applied = sqlite3_str_new(0);
@@ -126,7 +134,7 @@ int writes_flush(prov_writes *w, prov_source *pSrc, const char *zModule, prov_gl
     } else {
       sqlite3_str *s = sqlite3_str_new(0);
       sqlite3_str_appendf(s, "%s: COMMIT failed at request %d of %d (%s: %s %s): %s. ", zModule, i + 1, w->n,
-                          p->zWhat, p->zMethod, p->zPath, zErr ? zErr : sqlite3_errstr(rc));
+                          p->zWhat, p->zMethod, p->zPath, zErr ? unprefixed(zErr) : sqlite3_errstr(rc));
       char *zApplied = sqlite3_str_finish(applied);
       applied = 0;
       if (i == 0) {

@@ -4,11 +4,13 @@
 --   cd /path/to/repo && sqlite3 provisioning.db < sql/setup.sql
 --
 -- Run it from the repository root: it loads ./provisioning and points the
--- table at the bundled sample, sql/sample/events.json (make sample), by a
--- path relative to the current directory. A relative path is resolved by
--- every process that later opens the database file from ITS current
--- directory, so for a BI tool started elsewhere recreate the table with an
--- absolute path:
+-- table at the bundled sample, sql/sample/events.json (make sample), by its
+-- ABSOLUTE path (the directory you run this in, plus sql/sample/events.json),
+-- so the database file then works from any working directory and in any
+-- client (an ODBC driver, Python, a BI tool started elsewhere). A relative
+-- file: path in a CREATE VIRTUAL TABLE is resolved by each process that opens
+-- the database from ITS current directory, as in any SQLite program (and as
+-- for an in-memory database in the shell). To point it at another file:
 --   DROP TABLE events;
 --   CREATE VIRTUAL TABLE events USING provisioning_events(
 --       source='file:/data/provisioning/events.json');
@@ -34,7 +36,10 @@
 -- others. Running this script again changes nothing.
 .load ./provisioning
 
-CREATE VIRTUAL TABLE IF NOT EXISTS events USING provisioning_events(source='file:sql/sample/events.json');
+-- CREATE VIRTUAL TABLE IF NOT EXISTS events USING provisioning_events(
+--     source='file:<this directory>/sql/sample/events.json');
+-- written by the shell with the absolute path of the current directory (' doubled):
+.read '|printf "CREATE VIRTUAL TABLE IF NOT EXISTS events USING provisioning_events(source=\047file:%s/sql/sample/events.json\047);\n" "$(pwd | sed "s/\x27/\x27\x27/g")"'
 
 -- Failed changes, with the fields a help desk needs.
 CREATE VIEW IF NOT EXISTS failures AS

@@ -29,7 +29,7 @@
 
 CREATE TABLE IF NOT EXISTS events_local (
   id                      VARCHAR(64) PRIMARY KEY,
-  activity_date_time      TIMESTAMP NOT NULL,
+  activity_date_time      TIMESTAMP NOT NULL COLLATE provisioning_time,
   tenant_id               VARCHAR(64),
   job_id                  VARCHAR(255),
   cycle_id                VARCHAR(64),

@@ -9,15 +9,15 @@
 -- ascending, p50 is the one at rank ceil(0.50 * n) and p95 the one at rank
 -- ceil(0.95 * n).
 --
--- Run: see failures_per_job_per_day.sql (the caller creates the table ev).
+-- Run: see failures_per_job_per_day.sql (it reads the table events).
 -- Pushdown: the time window goes to the source as $filter (add
 -- "AND status = 'success'" to time successful changes only: it pushes too).
 WITH changes AS (
   SELECT job_id, service_principal_name, duration_ms, action,
          source_identity_name, activity_date_time
-    FROM ev
+    FROM events
    WHERE activity_date_time > (SELECT datetime(activity_date_time, '-30 days')
-                                 FROM ev ORDER BY activity_date_time DESC LIMIT 1)
+                                 FROM events ORDER BY activity_date_time DESC LIMIT 1)
      AND duration_ms IS NOT NULL
 ),
 ranked AS (
@@ -40,4 +40,4 @@ SELECT r.service_principal_name                                           AS app
        s.slowest_change
   FROM ranked r JOIN slowest s USING (job_id)
  GROUP BY r.job_id
- ORDER BY p95_ms DESC, application;
+ ORDER BY p95_ms DESC, application

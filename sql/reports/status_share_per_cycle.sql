@@ -5,7 +5,7 @@
 -- after a configuration change. Shares are percentages of the cycle's events.
 -- A cycle that started before the window shows only its events inside it.
 --
--- Run: see failures_per_job_per_day.sql (the caller creates the table ev).
+-- Run: see failures_per_job_per_day.sql (it reads the table events).
 -- Pushdown: the time window goes to the source as $filter (every status is
 -- needed, so status is not filtered). For one job, add
 -- "AND job_id = '...'" (pushed as jobId eq '...').
@@ -17,8 +17,8 @@ SELECT service_principal_name                             AS application,
        round(100.0 * sum(status = 'warning') / count(*), 1) AS warning_pct,
        round(100.0 * sum(status = 'skipped') / count(*), 1) AS skipped_pct,
        round(100.0 * sum(status = 'failure') / count(*), 1) AS failure_pct
-  FROM ev
+  FROM events
  WHERE activity_date_time > (SELECT datetime(activity_date_time, '-3 days')
-                               FROM ev ORDER BY activity_date_time DESC LIMIT 1)
+                               FROM events ORDER BY activity_date_time DESC LIMIT 1)
  GROUP BY job_id, cycle_id
- ORDER BY application, started, cycle_id;
+ ORDER BY application, started, cycle_id

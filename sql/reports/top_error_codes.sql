@@ -5,9 +5,9 @@
 -- recommended_action are those of the most recent failure with that code
 -- (SQLite takes bare columns from the row that holds max()).
 --
--- Run: see failures_per_job_per_day.sql (the caller creates the table ev).
+-- Run: see failures_per_job_per_day.sql (it reads the table events).
 -- Pushdown: status = 'failure' and the time window go to the source as
--- $filter; the grouping is done by SQLite.
+-- $filter, the grouping is done by SQLite.
 SELECT error_code,
        error_category,
        count(*)                                  AS failures,
@@ -16,10 +16,10 @@ SELECT error_code,
        max(activity_date_time)                   AS last_seen,
        replace(error_reason, char(10), ' ')      AS reason,
        recommended_action
-  FROM ev
+  FROM events
  WHERE status = 'failure'
    AND activity_date_time > (SELECT datetime(activity_date_time, '-30 days')
-                               FROM ev ORDER BY activity_date_time DESC LIMIT 1)
+                               FROM events ORDER BY activity_date_time DESC LIMIT 1)
  GROUP BY error_code, error_category
  ORDER BY failures DESC, error_code
- LIMIT 10;
+ LIMIT 10

@@ -83,7 +83,7 @@ def build_c():
     w = ["-O2", "-g", "-Wall", "-Wextra", "-Wno-unused-parameter"]
     subprocess.run(["cc", *w, "-o", f"{BENCH}/jsmn_floor", "tests/bench/jsmn_floor.c"], check=True)
     subprocess.run(["cc", *w, "-DSQLITE_CORE", "-Iext", "-o", f"{BENCH}/page_parse", "tests/bench/page_parse.c",
-                    "ext/json.c", "ext/records.c", "ext/event_row.c", "ext/schema.c", "ext/plan.c", "-lsqlite3"],
+                    "ext/json.c", "ext/records.c", "ext/event_row.c", "ext/schema.c", "ext/plan.c", "ext/time_order.c", "-lsqlite3"],
                    check=True)
 
 

@@ -85,12 +85,16 @@ def main():
     check("times read back", want, got)
     cur.execute("SELECT activity_date_time FROM events WHERE id = ?", "809c0c87-0000-0000-0000-000000000000")
     check("no row for an unknown id", [], cur.fetchall())
-    # '=' with a datetime parameter compares the text '2024-06-01 00:00:00.000'
-    # with '2024-06-01 00:00:00.0000000': no row, as in any SQLite table that
-    # holds such text. A range finds the event.
+    # '=' with a datetime parameter (the text '2024-06-01 00:00:00.000')
+    # compares as an instant with '2024-06-01 00:00:00.0000000' (the
+    # provisioning_time collation): the event is found, and so by a range.
     first = datetime.datetime(2024, 6, 1, 0, 0, 0)
     cur.execute("SELECT count(*) FROM events WHERE activity_date_time = ?", first)
-    check("'=' with a datetime parameter matches no text of another width", 0, cur.fetchone()[0])
+    check("'=' with a datetime parameter finds the event at that instant", 1, cur.fetchone()[0])
+    cur.execute("SELECT count(*) FROM events WHERE activity_date_time > ?", first)
+    n_after = cur.fetchone()[0]
+    cur.execute("SELECT count(*) FROM events WHERE activity_date_time <= ?", first)
+    check("'> t' and '<= t' split the events at t", (9999, 1), (n_after, cur.fetchone()[0]))
     cur.execute("SELECT activity_date_time, duration_ms FROM events"
                 " WHERE activity_date_time >= ? AND activity_date_time < ?",
                 first, first + datetime.timedelta(milliseconds=1))

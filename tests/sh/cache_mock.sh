@@ -67,13 +67,13 @@ EOF
 strip_plan() { grep -v -E '^QUERY PLAN$|^([|` ]  )*[|`]--' "$1"; }
 strip_plan tests/sql/report_top_error_codes.expected >"$W/report.rows"
 [ "$(wc -l <"$W/report.rows")" -ge 3 ] || bad "no golden rows for the report"
-Q_FAIL="SELECT count(*) FROM ev WHERE status = 'success';"
-Q_BAD="SELECT count(*) FROM ev WHERE action = 'update';"
-Q_TRUNC="SELECT count(*) FROM ev WHERE action = 'create';"
-Q_OTHER="SELECT count(*) FROM ev WHERE status = 'warning';"
+Q_FAIL="SELECT count(*) FROM events WHERE status = 'success';"
+Q_BAD="SELECT count(*) FROM events WHERE action = 'update';"
+Q_TRUNC="SELECT count(*) FROM events WHERE action = 'create';"
+Q_OTHER="SELECT count(*) FROM events WHERE status = 'warning';"
 env PROVISIONING_SOURCE= $SQLITE3 -batch -init /dev/null :memory: >"$W/file.out" 2>&1 <<SQL
 .load $EXT
-CREATE VIRTUAL TABLE ev USING provisioning_events(source='file:sql/sample/events.json');
+CREATE VIRTUAL TABLE events USING provisioning_events(source='file:sql/sample/events.json');
 $Q_FAIL
 $Q_BAD
 $Q_TRUNC
@@ -96,7 +96,7 @@ one_kind() { # kind spec
       bad "auth knobs"
     auth=", auth='env:CACHE_TEST_TOKEN'"
   fi
-  local create="CREATE VIRTUAL TABLE ev USING provisioning_events(source='$MOCK_URL/s/$scen/v1.0', cache='$spec', cache_ttl=$TTL$auth, $FAST);"
+  local create="CREATE VIRTUAL TABLE events USING provisioning_events(source='$MOCK_URL/s/$scen/v1.0', cache='$spec', cache_ttl=$TTL$auth, $FAST);"
   local mark="env -u LD_PRELOAD sh $W/mark.sh $scen" knob="env -u LD_PRELOAD sh $W/knob.sh $scen"
   cat >"$W/$kind.sql" <<SQL
 .load $EXT

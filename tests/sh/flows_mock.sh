@@ -320,6 +320,7 @@ SELECT 'types', group_concat(flow_type) FROM (SELECT flow_type FROM flr WHERE fl
 SQL
 check "fail 2 of 3: the error names request 2 of 3" has "$TMP/out" "provisioning_flows: COMMIT failed at request 2 of 3 (INSERT of flow 2 (securityGroup): POST /external/industryData/outboundProvisioningFlowSets/fs-0002/provisioningFlows)"
 check "fail 2 of 3: it says HTTP 500" has "$TMP/out" "HTTP 500"
+check "fail 2 of 3: one prefix per message" has "$TMP/out" "provisioningFlows): HTTP 500"
 check "fail 2 of 3: 1 applied" grep -qE "Applied \(Graph has no transactions, these stay\): 1 \(INSERT of flow 1 \(administrativeUnit\), id [0-9a-f-]{36}\)\. Not applied: 2, 3 \(2 requests\)\." "$TMP/out"
 check "fail 2 of 3: only the first flow exists" has "$TMP/out" "types|administrativeUnit,securityGroup,administrativeUnit"
 check "fail 2 of 3: two POSTs sent, the third never" pylog '

@@ -1,8 +1,8 @@
 -- Golden test of sql/reports/never_provisioned.sql on the bundled sample (make sample:
 -- 10,000 events, seed 42). .eqp on prints the plan the report runs with:
--- the SCAN ev ... INDEX line shows the condition sent to the source.
+-- the SCAN events ... INDEX line shows the condition sent to the source.
 .load @EXT@
-CREATE VIRTUAL TABLE ev USING provisioning_events(source='file:sql/sample/events.json');
+CREATE VIRTUAL TABLE events USING provisioning_events(source='file:sql/sample/events.json');
 .headers on
 .mode list
 .eqp on
@@ -10,6 +10,6 @@ CREATE VIRTUAL TABLE ev USING provisioning_events(source='file:sql/sample/events
 .eqp off
 -- The same report over a Graph source: the OData query live Graph would get
 -- (EXPLAIN only plans: nothing is contacted).
-DROP TABLE ev;
-CREATE VIRTUAL TABLE ev USING provisioning_events(source='http://127.0.0.1:9/v1.0');
+DROP TABLE events;
+CREATE VIRTUAL TABLE events USING provisioning_events(source='http://127.0.0.1:9/v1.0');
 .read '|(printf "EXPLAIN QUERY PLAN "; cat sql/reports/never_provisioned.sql)'

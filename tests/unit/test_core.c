@@ -13,6 +13,7 @@
 #include "plan.h"
 #include "records.h"
 #include "schema.h"
+#include "time_order.h"
 
 static int nPass, nFail;
 
@@ -371,6 +372,72 @@ static void test_time_bound(void) {
   CHECK_STR(bound(PQ_LT, "2024-06-0x"), "none");
 }
 
+static int tcmp(const char *a, const char *b) {
+  int c = pt_compare(a, (int)strlen(a), b, (int)strlen(b));
+  return c < 0 ? -1 : c > 0;
+}
+
+static const char *tbound(int op, const char *z) {
+  static char buf[96];
+  char zCanon[PQ_TIME_LEN + 1];
+  int op2;
+  if (!pt_bound(op, z, (int)strlen(z), &op2, zCanon)) return "none";
+  static const char *const az[] = {"", "eq", "ne", "gt", "ge", "lt", "le"};
+  snprintf(buf, sizeof(buf), "%s %s", az[op2], zCanon);
+  return buf;
+}
+
+/* The provisioning_time collation: instants, then other text bytewise. */
+static void test_time_order(void) {
+  /* every form a client sends, equal to the stored canonical text */
+  const char *zStored = "2024-06-01 10:00:00.0000000";
+  const char *azSame[] = {"2024-06-01T10:00:00Z", "2024-06-01 10:00:00", "2024-06-01 10:00:00.000",
+                          "2024-06-01 10:00:00.000000", "2024-06-01T10:00:00.000Z", "2024-06-01T12:00:00+02:00",
+                          "2024-06-01T05:30:00-04:30", "2024-06-01T12:00:00+0200", "2024-06-01t10:00:00z",
+                          "2024-06-01 10:00", "2024-06-01T10:00Z", "2024-06-01T10:00:00.00000000000Z", 0};
+  for (int i = 0; azSame[i]; i++) {
+    CHECK(tcmp(zStored, azSame[i]) == 0);
+    CHECK(tcmp(azSame[i], zStored) == 0);
+  }
+  CHECK(tcmp("2024-06-01", "2024-06-01 00:00:00.0000000") == 0);
+  CHECK(tcmp("2024-06-01", "2024-05-31T23:59:59.9999999Z") > 0);
+  CHECK(tcmp("2024-06-01T10:00:00Z", "2024-06-01 09:59:59.9999999") > 0);
+  CHECK(tcmp("2024-06-01T10:00:00.0000001Z", zStored) > 0);
+  /* digits past 100 ns break ties: a total order consistent with equality */
+  CHECK(tcmp("2024-06-01T10:00:00.00000001Z", zStored) > 0);
+  CHECK(tcmp("2024-06-01T10:00:00.00000001Z", "2024-06-01T10:00:00.0000001Z") < 0);
+  CHECK(tcmp("2024-06-01T10:00:00.000000010Z", "2024-06-01T10:00:00.00000001Z") == 0);
+  /* the fast path, both canonical */
+  CHECK(tcmp("2024-06-01 10:00:00.0000000", "2024-06-01 10:00:00.0000001") < 0);
+  CHECK(tcmp("2024-12-31 23:59:59.9999999", "2024-06-01 10:00:00.0000001") > 0);
+  /* canonical-looking but invalid: after every time, bytewise among text */
+  CHECK(tcmp("2024-13-01 00:00:00.0000000", "9999-12-31 23:59:59.9999999") > 0);
+  CHECK(tcmp("2024-02-30 00:00:00.0000000", "2024-03-01 00:00:00.0000000") > 0);
+  CHECK(tcmp("2024-02-29 00:00:00.0000000", "2024-03-01 00:00:00.0000000") < 0);
+  CHECK(tcmp("2023-02-29 00:00:00.0000000", "2024-03-01 00:00:00.0000000") > 0);
+  CHECK(tcmp("2024-06-01 24:00:00.0000000", "2024-06-02 00:00:00.0000000") > 0);
+  CHECK(tcmp("abc", "2024-06-01") > 0);
+  CHECK(tcmp("abc", "abd") < 0);
+  CHECK(tcmp("ab", "abc") < 0);
+  CHECK(tcmp("", "2024-06-01") > 0);
+  CHECK(tcmp("2024-06", "2024-06-01") == 0); /* a month: its first day */
+  CHECK(tcmp("2024-6", "2024-06-01") > 0);
+  CHECK(tcmp("2024-13", "2024-06-01") > 0);
+  CHECK(tcmp("2024-06-01 10:00.5", "2024-06-01") > 0); /* no fraction without seconds */
+  CHECK(tcmp("2024-06-01T10:00:00+24:00", "2024-06-01") > 0);
+  /* bounds sent for a literal */
+  CHECK_STR(tbound(PQ_GT, "2024-06-01T12:00:00+02:00"), "gt 2024-06-01 10:00:00.0000000");
+  CHECK_STR(tbound(PQ_EQ, "2024-06-01 00:00:00.000"), "eq 2024-06-01 00:00:00.0000000");
+  CHECK_STR(tbound(PQ_GE, "2024-06-01"), "ge 2024-06-01 00:00:00.0000000");
+  CHECK_STR(tbound(PQ_LT, "2024-06-01T10:00:00.123456789Z"), "le 2024-06-01 10:00:00.1234567");
+  CHECK_STR(tbound(PQ_GE, "2024-06-01T10:00:00.123456789Z"), "gt 2024-06-01 10:00:00.1234567");
+  CHECK_STR(tbound(PQ_EQ, "2024-06-01T10:00:00.123456789Z"), "none");
+  CHECK_STR(tbound(PQ_LE, "2024-06-01T10:00:00.12345670Z"), "le 2024-06-01 10:00:00.1234567");
+  CHECK_STR(tbound(PQ_GT, "2024-06"), "gt 2024-06-01 00:00:00.0000000");
+  CHECK_STR(tbound(PQ_GT, "2024-06-0"), "none");
+  CHECK_STR(tbound(PQ_GT, "abc"), "none");
+}
+
 static void test_glob(void) {
   int bExact, n;
   const char *z;
@@ -452,10 +519,15 @@ static void test_odata(void) {
   CHECK_BUILD(iDur, PQ_EQ, a, 1, 0, "");
   a[0] = text("abc");
   CHECK_BUILD(iDur, PQ_GT, a, 1, 0, "");
-  a[0] = text("2024-06-01");
-  CHECK_BUILD(iTime, PQ_GT, a, 1, 0,
-              "$filter=(activityDateTime gt 2024-06-01T00:00:00.0000000Z or activityDateTime eq "
-              "2024-06-01T00:00:00.0000000Z)");
+  a[0] = text("2024-06-01"); /* midnight UTC, under provisioning_time */
+  CHECK_BUILD(iTime, PQ_GT, a, 1, 0, "$filter=activityDateTime gt 2024-06-01T00:00:00.0000000Z");
+  a[0] = text("2024-06-01T12:00:00.5+02:00");
+  CHECK_BUILD(iTime, PQ_LE, a, 1, 0,
+              "$filter=(activityDateTime lt 2024-06-01T10:00:00.5000000Z or activityDateTime eq "
+              "2024-06-01T10:00:00.5000000Z)");
+  a[0] = text("2024-06-01T10:00:00.123456789Z"); /* finer than 100 ns */
+  CHECK_BUILD(iTime, PQ_GE, a, 1, 0, "$filter=activityDateTime gt 2024-06-01T10:00:00.1234567Z");
+  CHECK_BUILD(iTime, PQ_EQ, a, 1, 0, "");
   a[0] = text("2024-06-01 10:00:00.0000000");
   CHECK_BUILD(iTime, PQ_LT, a, 1, 0, "$filter=activityDateTime lt 2024-06-01T10:00:00.0000000Z");
   CHECK_BUILD(iTime, PQ_LT, a, 1, 1, "$filter=activityDateTime%20lt%202024-06-01T10%3A00%3A00.0000000Z");
@@ -539,6 +611,7 @@ int main(void) {
   test_records();
   test_time();
   test_time_bound();
+  test_time_order();
   test_glob();
   test_odata();
   test_compare();
