@@ -335,10 +335,11 @@ static char *fl_ddl(const fl_column *aCol, int nCol) {
 ** Parse the options and open the source, refusing anything but Graph
 ** (https, or http on loopback). On error *pzErr is set.
 */
-static int fl_open_source(const char *zModule, int argc, const char *const *argv, prov_options *o,
+static int fl_open_source(sqlite3 *db, const char *zModule, int argc, const char *const *argv, prov_options *o,
                           char **pzStore, prov_source **ppSrc, char **pzErr) {
   int rc = prov_options_parse(zModule, argc, argv, o, pzStore, pzErr);
   if (rc) return rc;
+  o->db = db;
   if (!o->zSource || !o->zSource[0]) {
     *pzErr = sqlite3_mprintf("%s: source= is required, e.g. %s(source='https://graph.microsoft.com/beta', "
                              "auth='env:GRAPH_TOKEN')",
@@ -498,7 +499,7 @@ static int flConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   memset(v, 0, sizeof(*v));
   v->db = db;
   v->pGlobal = (prov_global *)pAux;
-  rc = fl_open_source("provisioning_flows", argc, argv, &v->opts, &v->zOptStore, &v->pSrc, pzErr);
+  rc = fl_open_source(db, "provisioning_flows", argc, argv, &v->opts, &v->zOptStore, &v->pSrc, pzErr);
   if (rc) goto error;
   char *zDdl = fl_ddl(aFlowCol, FLOWS_NCOLUMN);
   if (!zDdl) {
@@ -619,7 +620,7 @@ static int fl_open_flows(fl_cursor *c, char *zSet) {
   if (rc) {
     c->pFlows = 0;
     int rcMsg = fl_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_flows: %s", sqlite3_errstr(rc)));
-    return rc == SQLITE_NOMEM ? rc : rcMsg;
+    return (rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT) ? rc : rcMsg;
   }
   return SQLITE_OK;
 }
@@ -687,7 +688,7 @@ static int flNext(sqlite3_vtab_cursor *cur) {
     c->bEof = 1;
     int rcMsg = fl_set_error(
         v, zErr ? zErr : sqlite3_mprintf("provisioning_flows: reading Graph failed (%s)", sqlite3_errstr(rc)));
-    return rc == SQLITE_NOMEM ? rc : rcMsg;
+    return (rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT) ? rc : rcMsg;
   }
 }
 
@@ -715,7 +716,7 @@ static int flFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, in
     if (rc) {
       c->pSets = 0;
       int rcMsg = fl_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_flows: %s", sqlite3_errstr(rc)));
-      return rc == SQLITE_NOMEM ? rc : rcMsg;
+      return (rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT) ? rc : rcMsg;
     }
   }
   c->bEof = 0;
@@ -1295,7 +1296,7 @@ static int fsConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   if (!v) return SQLITE_NOMEM;
   memset(v, 0, sizeof(*v));
   v->pGlobal = (prov_global *)pAux;
-  rc = fl_open_source("provisioning_flow_sets", argc, argv, &v->opts, &v->zOptStore, &v->pSrc, pzErr);
+  rc = fl_open_source(db, "provisioning_flow_sets", argc, argv, &v->opts, &v->zOptStore, &v->pSrc, pzErr);
   if (rc == SQLITE_OK && v->opts.bWritable) {
     *pzErr = sqlite3_mprintf("provisioning_flow_sets: the table is read-only (writable=1 is for "
                              "provisioning_flows)");
@@ -1390,7 +1391,7 @@ static int fsNext(sqlite3_vtab_cursor *cur) {
   if (rc == SQLITE_DONE) return SQLITE_OK;
   int rcMsg = fs_set_error(
       v, zErr ? zErr : sqlite3_mprintf("provisioning_flow_sets: reading Graph failed (%s)", sqlite3_errstr(rc)));
-  return rc == SQLITE_NOMEM ? rc : rcMsg;
+  return (rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT) ? rc : rcMsg;
 }
 
 static int fsFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc, sqlite3_value **argv) {
@@ -1405,7 +1406,7 @@ static int fsFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, in
   if (rc) {
     c->pStream = 0;
     int rcMsg = fs_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_flow_sets: %s", sqlite3_errstr(rc)));
-    return rc == SQLITE_NOMEM ? rc : rcMsg;
+    return (rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT) ? rc : rcMsg;
   }
   c->bEof = 0;
   return fsNext(cur);

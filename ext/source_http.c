@@ -47,6 +47,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "interrupt.h"
 #include "json.h"
 #include "odata.h"
 #include "records.h"
@@ -359,6 +360,7 @@ typedef struct http_source {
   double rTokenRenew;  /* monotonic time to renew an azure token */
   int bTokenStale;     /* env/file: read again before the next request */
   CURLM *multi;
+  prov_intr intr;      /* the table's connection: was it interrupted? */
 } http_source;
 
 static void wipe_free(char *z) {
@@ -694,16 +696,29 @@ static void multi_drive(http_source *s, int ms) {
   multi_collect(s);
 }
 
-/* Wait secs seconds, keeping the source's other transfers moving. */
-static void src_sleep(http_source *s, double secs) {
+/*
+** Wait secs seconds, keeping the source's other transfers moving. Returns
+** 1 as soon as the connection is interrupted (checked every 100 ms), else 0.
+*/
+static int src_sleep(http_source *s, double secs) {
   double tEnd = now_mono() + secs;
   for (;;) {
+    if (prov_intr_check(&s->intr)) return 1;
     double left = tEnd - now_mono();
     if (left <= 0) break;
     int ms = (int)(left * 1000) + 1;
-    if (ms > 1000) ms = 1000;
+    if (ms > 100) ms = 100;
     multi_drive(s, ms);
   }
+  return 0;
+}
+
+/* The statement was interrupted while r waited: stop its transfer. */
+static int req_interrupted(http_req *r, const char *zWhile, char **pzErr) {
+  if (trace_on()) fprintf(stderr, "provisioning: %s %s: interrupted while %s\n", r->zMethod, r->zUrl, zWhile);
+  req_release_handle(r);
+  *pzErr = sqlite3_mprintf("interrupted");
+  return *pzErr ? SQLITE_INTERRUPT : SQLITE_NOMEM;
 }
 
 static int auth_token(http_source *s, const char *zWho, char **pzErr);
@@ -741,7 +756,7 @@ static int req_start(http_req *r, int bWait, int *pbLater, char **pzErr) {
         fprintf(stderr, "provisioning: pacing: waiting %.3f s before %s %s (rate_limit %d per %g s)\n", w, r->zMethod,
                 r->zUrl, s->o.nRateLimit, s->o.rRateWindow);
       }
-      src_sleep(s, w);
+      if (src_sleep(s, w)) return req_interrupted(r, "pacing", pzErr);
     }
   }
   if (r->pHdr) {
@@ -821,6 +836,7 @@ static int req_start(http_req *r, int bWait, int *pbLater, char **pzErr) {
   SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, (long)((s->o.rConnectTimeout > 0 ? s->o.rConnectTimeout : 10) * 1000));
   SETOPT(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
   SETOPT(h, CURLOPT_LOW_SPEED_TIME, (long)(s->o.rLowSpeedTime >= 1 ? s->o.rLowSpeedTime : 30));
+  SETOPT(h, CURLOPT_TIMEOUT_MS, (long)((s->o.rTimeout > 0 ? s->o.rTimeout : 100) * 1000));
   SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
   SETOPT(h, CURLOPT_USERAGENT, "provisioning-sqlite/" PROV_VERSION);
   SETOPT(h, CURLOPT_HTTPHEADER, l);
@@ -995,7 +1011,10 @@ static int req_run(http_req *r, char **pzErr) {
       int rc = req_start(r, 1, 0, pzErr);
       if (rc) return rc;
     }
-    while (!r->bDone) multi_drive(s, 1000);
+    while (!r->bDone) {
+      multi_drive(s, 100);
+      if (!r->bDone && prov_intr_check(&s->intr)) return req_interrupted(r, "waiting for the answer", pzErr);
+    }
     /* our buffer or libcurl's own allocations: out of memory, not a connection error */
     if (r->bNoMem || r->cc == CURLE_OUT_OF_MEMORY) return SQLITE_NOMEM;
     int bRetryable = 0;
@@ -1019,10 +1038,13 @@ static int req_run(http_req *r, char **pzErr) {
         append_clean(m, r->zErrBuf, strlen(r->zErrBuf));
         sqlite3_str_appendchar(m, 1, ')');
       }
-      append_where(m, r);
-      if (r->cc == CURLE_OPERATION_TIMEDOUT) {
-        sqlite3_str_appendf(m, " (connect_timeout=%g s, low_speed_time=%g s)", s->o.rConnectTimeout,
-                            s->o.rLowSpeedTime);
+      if (r->cc == CURLE_OPERATION_TIMEDOUT) { /* the whole URL: which host did not answer */
+        sqlite3_str_appendf(m, " on %s ", r->zMethod);
+        append_clean(m, r->zUrl, strlen(r->zUrl));
+        sqlite3_str_appendf(m, " (timeout=%g s for the whole transfer, connect_timeout=%g s, low_speed_time=%g s)",
+                            s->o.rTimeout, s->o.rConnectTimeout, s->o.rLowSpeedTime);
+      } else {
+        append_where(m, r);
       }
     } else if (r->iStatus >= 200 && r->iStatus < 300) {
       sqlite3_free(sqlite3_str_finish(m));
@@ -1101,7 +1123,7 @@ static int req_run(http_req *r, char **pzErr) {
     } else {
       sqlite3_free(sqlite3_str_finish(m));
     }
-    if (w > 0) src_sleep(s, w);
+    if (w > 0 && src_sleep(s, w)) return req_interrupted(r, "waiting to retry", pzErr);
     r->bDone = 0;
     continue;
   fail: {
@@ -1271,7 +1293,10 @@ static int azure_token(http_source *s, const char *zWho, char **pzErr) {
   r->nMax = 1024 * 1024;
   char *zErr = 0;
   rc = req_run(r, &zErr);
-  if (rc) {
+  if (rc == SQLITE_INTERRUPT) {
+    *pzErr = zErr;
+    goto done;
+  } else if (rc) {
     if (zErr) {
       *pzErr = sqlite3_mprintf("%s (client credentials from AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)",
                                zErr);
@@ -1752,7 +1777,7 @@ static int hs_next(prov_stream *pStream, const char **pz, size_t *pn, char **pzO
   }
 fail:
   stream_drop_prefetch(st);
-  st->rcFail = rc == SQLITE_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+  st->rcFail = (rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT) ? rc : SQLITE_ERROR;
   if (rc != SQLITE_NOMEM && !zErr) zErr = sqlite3_mprintf("%s: %s", st->zWho, sqlite3_errstr(rc));
   *pzOut = zErr;
   return st->rcFail;
@@ -1884,6 +1909,7 @@ static void hs_destroy(prov_source *pSrc) {
   http_source *s = (http_source *)pSrc;
   if (!s) return;
   if (s->multi) curl_multi_cleanup(s->multi);
+  prov_intr_close(&s->intr);
   wipe_free(s->zToken);
   sqlite3_free(s->zSource);
   sqlite3_free(s->zAuth);
@@ -1917,6 +1943,7 @@ int source_http_open(const prov_options *opts, prov_source **pp, char **pzErr) {
   if (!s) return SQLITE_NOMEM;
   memset(s, 0, sizeof(*s));
   s->o = *opts;
+  s->intr.db = opts->db;
   int bOom = 0;
   s->zSource = dup_or_null(opts->zSource, &bOom);
   s->zAuth = dup_or_null(opts->zAuth, &bOom);
