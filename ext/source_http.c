@@ -50,6 +50,7 @@
 #include "interrupt.h"
 #include "json.h"
 #include "odata.h"
+#include "page_check.h"
 #include "records.h"
 #include "source.h"
 
@@ -1432,6 +1433,7 @@ static int cache_worthy(const char *z, size_t n) {
   sqlite3_int64 iOff;
   char *zErr = 0;
   int rc = rec_open(&sp, "cache check", 0, 0, z, n);
+  rec_set_page_only(sp);
   while (rc == SQLITE_OK) {
     rc = rec_next(sp, &zRec, &nRec, &iOff, &zErr);
     if (rc == SQLITE_ROW) rc = SQLITE_OK;
@@ -1463,6 +1465,7 @@ typedef struct http_stream {
   http_req *pPre;       /* the next page, requested ahead */
   prov_stats stats;     /* this stream's own counters */
   unsigned nTick;
+  pc_scan seen;         /* the URLs requested: a nextLink cycle ends the scan */
 } http_stream;
 
 static size_t scan_str(const char *z, size_t n, size_t i) {
@@ -1626,7 +1629,7 @@ static void stream_prefetch(http_stream *st) {
   if (st->nPageTaken * 2 < st->nPageRec) return;
   st->bPreTried = 1;
   if (st->nTop > 0 && st->nYieldedBefore + st->nPageRec >= st->nTop) return;
-  if (link_check(st, st->zPeekLink, 0) || strcmp(st->zPeekLink, st->zUrl) == 0) return;
+  if (link_check(st, st->zPeekLink, 0) || pc_seen(&st->seen, st->zPeekLink) != 0) return;
   if (s->zCache) {
     /* a cached next page needs no request */
     char *zErr = 0, *zBody = 0;
@@ -1715,10 +1718,11 @@ static int stream_fetch(http_stream *st, char **pzErr) {
   sqlite3_free(st->zPeekLink);
   st->zPeekLink = 0;
   page_scan(st);
-  char *zName = sqlite3_mprintf("page %d of GET %s", st->iPage, url_path(st->zUrl));
+  char *zName = sqlite3_mprintf("%s: page %d of GET %s", st->zWho, st->iPage, url_path(st->zUrl));
   if (!zName) return SQLITE_NOMEM;
   rc = rec_open(&st->sp, zName, 0, 0, st->zBody, st->nBody);
   sqlite3_free(zName);
+  rec_set_page_only(st->sp);
   return rc;
 }
 
@@ -1761,10 +1765,7 @@ static int hs_next(prov_stream *pStream, const char **pz, size_t *pn, char **pzO
         return SQLITE_DONE;
       }
       rc = link_check(st, zNext, pzErr);
-      if (rc == SQLITE_OK && strcmp(zNext, st->zUrl) == 0) {
-        *pzErr = sqlite3_mprintf("%s: page %d links to itself (@odata.nextLink loop)", st->zWho, st->iPage);
-        rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
-      }
+      if (rc == SQLITE_OK) rc = pc_follow(&st->seen, st->zWho, st->iPage, st->nPageTaken, zNext, pzErr);
       if (rc) {
         sqlite3_free(zNext);
         goto fail;
@@ -1779,7 +1780,7 @@ fail:
   stream_drop_prefetch(st);
   st->rcFail = (rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT) ? rc : SQLITE_ERROR;
   if (rc != SQLITE_NOMEM && !zErr) zErr = sqlite3_mprintf("%s: %s", st->zWho, sqlite3_errstr(rc));
-  *pzOut = zErr;
+  *pzOut = redact(s, zErr); /* a page's first bytes may be in it */
   return st->rcFail;
 }
 
@@ -1803,6 +1804,7 @@ static void hs_close(prov_stream *pStream) {
   sqlite3_free(st->zBody);
   sqlite3_free(st->zUrl);
   sqlite3_free(st->zPeekLink);
+  pc_free(&st->seen);
   sqlite3_free(st);
 }
 
@@ -1849,6 +1851,7 @@ static int hs_open(prov_source *pSrc, const char *zPath, const pq_query *q, prov
     hs_close((prov_stream *)st);
     return SQLITE_ERROR;
   }
+  if (pc_add(&st->seen, st->zUrl, 1)) goto nomem;
   /* env/file tokens are read again for each statement (they may be rotated) */
   s->bTokenStale = 1;
   int rc = auth_token(s, zWho, pzErr);
