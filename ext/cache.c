@@ -13,6 +13,8 @@
 SQLITE_EXTENSION_INIT3
 
 #define CACHE_MEMORY_MAX ((size_t)256 * 1024 * 1024)
+/* How long a cache file locked by another process is waited for, per access. */
+#define CACHE_BUSY_MS 50
 
 typedef struct mem_entry {
   char *zKey;
@@ -115,10 +117,15 @@ static int mem_put(const char *zKey, const char *zBody, size_t n) {
   return SQLITE_OK;
 }
 
+/* A cache file another process holds locked: SQLITE_BUSY (the caller goes on without the cache). */
+static int busy_rc(int rc) {
+  return ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) ? SQLITE_BUSY : rc;
+}
+
 static int file_open(const char *zPath, sqlite3 **pDb) {
   int rc = sqlite3_open_v2(zPath, pDb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, 0);
   if (rc == SQLITE_OK) {
-    sqlite3_busy_timeout(*pDb, 2000);
+    sqlite3_busy_timeout(*pDb, CACHE_BUSY_MS);
     rc = sqlite3_exec(*pDb,
                       "CREATE TABLE IF NOT EXISTS provisioning_cache(key TEXT PRIMARY KEY, t REAL, body BLOB)", 0,
                       0, 0);
@@ -137,7 +144,8 @@ int cache_get(const char *zSpec, const char *zKey, double rTtl, char **pzBody, s
   if (rc == SQLITE_OK) {
     sqlite3_bind_text(pStmt, 1, zKey, -1, SQLITE_STATIC);
     sqlite3_bind_double(pStmt, 2, now_wall() - rTtl);
-    if (sqlite3_step(pStmt) == SQLITE_ROW) {
+    int rcStep = sqlite3_step(pStmt);
+    if (rcStep == SQLITE_ROW) {
       size_t n = (size_t)sqlite3_column_bytes(pStmt, 0);
       const void *p = sqlite3_column_blob(pStmt, 0);
       *pzBody = sqlite3_malloc64(n + 1);
@@ -150,12 +158,12 @@ int cache_get(const char *zSpec, const char *zKey, double rTtl, char **pzBody, s
         rc = SQLITE_NOMEM;
       }
     } else {
-      rc = SQLITE_NOTFOUND;
+      rc = busy_rc(rcStep) == SQLITE_BUSY ? SQLITE_BUSY : SQLITE_NOTFOUND;
     }
   }
   sqlite3_finalize(pStmt);
   sqlite3_close(db);
-  return rc;
+  return busy_rc(rc);
 }
 
 int cache_put(const char *zSpec, const char *zKey, const char *zBody, size_t n) {
@@ -175,5 +183,5 @@ int cache_put(const char *zSpec, const char *zKey, const char *zBody, size_t n) 
   }
   sqlite3_finalize(pStmt);
   sqlite3_close(db);
-  return rc;
+  return busy_rc(rc);
 }

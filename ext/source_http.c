@@ -1466,7 +1466,17 @@ typedef struct http_stream {
   prov_stats stats;     /* this stream's own counters */
   unsigned nTick;
   pc_scan seen;         /* the URLs requested: a nextLink cycle ends the scan */
+  int bCacheBusy;       /* the cache file was locked: this scan goes on without it */
 } http_stream;
+
+/* The cache file is locked by another process: the rest of the scan does without it. */
+static void stream_cache_busy(http_stream *st, const char *zUrl) {
+  st->bCacheBusy = 1;
+  if (trace_on()) {
+    fprintf(stderr, "provisioning: cache %s is locked by another process: GET %s and the rest of this scan go "
+            "without the cache\n", st->pSrc->zCache, zUrl);
+  }
+}
 
 static size_t scan_str(const char *z, size_t n, size_t i) {
   for (i++; i < n; i++) {
@@ -1630,13 +1640,15 @@ static void stream_prefetch(http_stream *st) {
   st->bPreTried = 1;
   if (st->nTop > 0 && st->nYieldedBefore + st->nPageRec >= st->nTop) return;
   if (link_check(st, st->zPeekLink, 0) || pc_seen(&st->seen, st->zPeekLink) != 0) return;
-  if (s->zCache) {
+  if (s->zCache && !st->bCacheBusy) {
     /* a cached next page needs no request */
     char *zErr = 0, *zBody = 0;
     int rcKey;
     char *zKey = cache_key(s, st->zWho, st->zPeekLink, &rcKey, &zErr);
     size_t n = 0;
-    int bHit = zKey && cache_get(s->zCache, zKey, s->o.rCacheTtl, &zBody, &n) == SQLITE_OK;
+    int rcGet = zKey ? cache_get(s->zCache, zKey, s->o.rCacheTtl, &zBody, &n) : SQLITE_NOMEM;
+    int bHit = rcGet == SQLITE_OK;
+    if (rcGet == SQLITE_BUSY) stream_cache_busy(st, st->zPeekLink);
     sqlite3_free(zErr);
     sqlite3_free(zKey);
     sqlite3_free(zBody);
@@ -1669,13 +1681,19 @@ static int stream_fetch(http_stream *st, char **pzErr) {
     req_free(r);
     r = 0;
   }
-  if (s->zCache) {
+  if (s->zCache && !st->bCacheBusy) {
     zKey = cache_key(s, st->zWho, st->zUrl, &rc, pzErr);
     if (!zKey) {
       req_free(r);
       return rc;
     }
-    if (cache_get(s->zCache, zKey, s->o.rCacheTtl, &zCached, &nCached) == SQLITE_OK) {
+    int rcGet = cache_get(s->zCache, zKey, s->o.rCacheTtl, &zCached, &nCached);
+    if (rcGet == SQLITE_BUSY) {
+      stream_cache_busy(st, st->zUrl);
+      sqlite3_free(zKey);
+      zKey = 0;
+    }
+    if (rcGet == SQLITE_OK) {
       if (trace_on()) fprintf(stderr, "provisioning: GET %s -> cache hit (%zu bytes)\n", st->zUrl, nCached);
       req_free(r);
       r = 0;
@@ -1702,7 +1720,10 @@ static int stream_fetch(http_stream *st, char **pzErr) {
     st->zBody = req_take_body(r, &st->nBody);
     req_free(r);
     /* only a whole successful answer gets here: keep it if it also reads */
-    if (zKey && st->zBody && cache_worthy(st->zBody, st->nBody)) cache_put(s->zCache, zKey, st->zBody, st->nBody);
+    if (zKey && st->zBody && cache_worthy(st->zBody, st->nBody) &&
+        cache_put(s->zCache, zKey, st->zBody, st->nBody) == SQLITE_BUSY) {
+      stream_cache_busy(st, st->zUrl);
+    }
   }
   sqlite3_free(zKey);
   if (!st->zBody) {
