@@ -136,6 +136,12 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError, socket.timeout):
             pass
 
+    def do_POST(self):  # the token request (auth='azure' with PROVISIONING_AUTHORITY_HOST)
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            self.rfile.read(n)
+        self.do_GET()
+
 
 def main():
     ap = argparse.ArgumentParser()
