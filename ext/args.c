@@ -20,7 +20,7 @@ SQLITE_EXTENSION_INIT3
 static const char *const azKeys[] = {
     "source", "auth", "collection", "ca_file", "page_size", "page_max", "select", "rate_limit",
     "rate_window", "max_retries", "max_wait", "retry_base", "connect_timeout", "low_speed_time",
-    "max_response", "cache", "cache_ttl", "writable", "ref", "pushdown", 0};
+    "max_response", "cache", "cache_ttl", "writable", "ref", "pushdown", "timeout", 0};
 
 static const char *const azSecretKeys[] = {"token", "access_token", "bearer", "secret", "client_secret",
                                            "password", "key", "api_key", 0};
@@ -83,6 +83,7 @@ int prov_options_parse(const char *zModule, int argc, const char *const *argv, p
   o->rRetryBase = 3;
   o->rConnectTimeout = 10;
   o->rLowSpeedTime = 30;
+  o->rTimeout = 100;
   o->nMaxResponse = 256 * 1024 * 1024;
   o->rCacheTtl = 300;
   o->bPushdown = 1;
@@ -206,6 +207,10 @@ int prov_options_parse(const char *zModule, int argc, const char *const *argv, p
       case 19:
         if (!parse_num(zV, 0, 1, &r)) goto bad_number;
         o->bPushdown = (int)r;
+        break;
+      case 20:
+        if (!parse_num(zV, 0.001, 86400, &r)) goto bad_number;
+        o->rTimeout = r;
         break;
       default: {
         sqlite3_str *s = sqlite3_str_new(0);

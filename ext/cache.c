@@ -20,6 +20,8 @@
 SQLITE_EXTENSION_INIT3
 
 #define CACHE_MEMORY_MAX ((size_t)256 * 1024 * 1024)
+/* How long a cache file locked by another process is waited for, per access. */
+#define CACHE_BUSY_MS 50
 
 typedef struct mem_entry {
   char *zKey;
@@ -122,6 +124,11 @@ static int mem_put(const char *zKey, const char *zBody, size_t n) {
   return SQLITE_OK;
 }
 
+/* A cache file another process holds locked: SQLITE_BUSY (the caller goes on without the cache). */
+static int busy_rc(int rc) {
+  return ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) ? SQLITE_BUSY : rc;
+}
+
 /* mkdir -p zDir, each new level 0700. */
 static void make_dirs(const char *zDir) {
   char *z = sqlite3_mprintf("%s", zDir);
@@ -164,7 +171,7 @@ static int file_open(const char *zSpec, sqlite3 **pDb, int bWrite) {
   sqlite3_free(zPath);
   if (rc == SQLITE_OK) {
     sqlite3_stmt *p = 0;
-    sqlite3_busy_timeout(*pDb, 2000);
+    sqlite3_busy_timeout(*pDb, CACHE_BUSY_MS);
     sqlite3_int64 iId = -1, nObj = -1;
     rc = sqlite3_prepare_v2(*pDb, "SELECT (SELECT application_id FROM pragma_application_id), "
                                   "(SELECT count(*) FROM sqlite_schema)", -1, &p, 0);
@@ -204,7 +211,8 @@ int cache_get(const char *zSpec, const char *zKey, double rTtl, char **pzBody, s
   if (rc == SQLITE_OK) {
     sqlite3_bind_text(pStmt, 1, zKey, -1, SQLITE_STATIC);
     sqlite3_bind_double(pStmt, 2, now_wall() - rTtl);
-    if (sqlite3_step(pStmt) == SQLITE_ROW) {
+    int rcStep = sqlite3_step(pStmt);
+    if (rcStep == SQLITE_ROW) {
       size_t n = (size_t)sqlite3_column_bytes(pStmt, 0);
       const void *p = sqlite3_column_blob(pStmt, 0);
       *pzBody = sqlite3_malloc64(n + 1);
@@ -217,12 +225,12 @@ int cache_get(const char *zSpec, const char *zKey, double rTtl, char **pzBody, s
         rc = SQLITE_NOMEM;
       }
     } else {
-      rc = SQLITE_NOTFOUND;
+      rc = busy_rc(rcStep) == SQLITE_BUSY ? SQLITE_BUSY : SQLITE_NOTFOUND;
     }
   }
   sqlite3_finalize(pStmt);
   sqlite3_close(db);
-  return rc;
+  return busy_rc(rc);
 }
 
 int cache_put(const char *zSpec, const char *zKey, const char *zBody, size_t n) {
@@ -242,5 +250,5 @@ int cache_put(const char *zSpec, const char *zKey, const char *zBody, size_t n) 
   }
   sqlite3_finalize(pStmt);
   sqlite3_close(db);
-  return rc;
+  return busy_rc(rc);
 }

@@ -23,11 +23,12 @@
 /*
 ** Look zKey up in cache zSpec. On a fresh hit, *pzBody (sqlite3_malloc'd)
 ** and *pn hold the body and SQLITE_OK is returned; SQLITE_NOTFOUND on a
-** miss; another code on error (callers treat errors as misses).
+** miss; SQLITE_BUSY when another process holds the cache file locked for
+** longer than 50 ms; another code on error (callers treat errors as misses).
 */
 int cache_get(const char *zSpec, const char *zKey, double rTtl, char **pzBody, size_t *pn);
 
-/* Store a complete successful response. */
+/* Store a complete successful response (SQLITE_BUSY as for cache_get()). */
 int cache_put(const char *zSpec, const char *zKey, const char *zBody, size_t n);
 
 #endif

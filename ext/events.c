@@ -150,6 +150,7 @@ static int evConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   if (rc) goto error;
   v->zPath = strcmp(v->opts.zCollection, "directoryProvisioning") == 0 ? "/auditLogs/directoryProvisioning"
                                                                        : "/auditLogs/provisioning";
+  v->opts.db = db;
   if (v->opts.zSource) {
     rc = prov_source_open("provisioning_events", &v->opts, &v->pSrc, pzErr);
     if (rc) goto error;
@@ -405,7 +406,7 @@ static int evNext(sqlite3_vtab_cursor *cur) {
       c->bEof = 1;
       ev_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_events: reading the source failed (%s)",
                                                     sqlite3_errstr(rc)));
-      return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
+      return (rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT) ? rc : SQLITE_ERROR;
     }
     c->zRec = z;
     c->nRec = n;
@@ -498,7 +499,7 @@ static int evFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, in
   rc = v->pSrc->xOpen(v->pSrc, v->zPath, q, &c->pStream, &zErr);
   if (rc) {
     ev_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_events: %s", sqlite3_errstr(rc)));
-    return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
+    return (rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT) ? rc : SQLITE_ERROR;
   }
   c->bEof = 0;
   return evNext(cur);

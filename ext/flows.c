@@ -344,6 +344,7 @@ static int fl_open_source(sqlite3 *db, const char *zModule, int argc, const char
   /* a table loaded from a database file's schema cannot widen limits or files */
   if (rc == SQLITE_OK) rc = trust_options(zModule, o, trust_is_create(db, argv[2]), pzErr);
   if (rc) return rc;
+  o->db = db;
   if (!o->zSource || !o->zSource[0]) {
     *pzErr = sqlite3_mprintf("%s: source= is required, e.g. %s(source='https://graph.microsoft.com/beta', "
                              "auth='env:GRAPH_TOKEN')",
@@ -626,7 +627,7 @@ static int fl_open_flows(fl_cursor *c, char *zSet) {
   if (rc) {
     c->pFlows = 0;
     int rcMsg = fl_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_flows: %s", sqlite3_errstr(rc)));
-    return rc == SQLITE_NOMEM ? rc : rcMsg;
+    return (rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT) ? rc : rcMsg;
   }
   return SQLITE_OK;
 }
@@ -694,7 +695,7 @@ static int flNext(sqlite3_vtab_cursor *cur) {
     c->bEof = 1;
     int rcMsg = fl_set_error(
         v, zErr ? zErr : sqlite3_mprintf("provisioning_flows: reading Graph failed (%s)", sqlite3_errstr(rc)));
-    return rc == SQLITE_NOMEM ? rc : rcMsg;
+    return (rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT) ? rc : rcMsg;
   }
 }
 
@@ -722,7 +723,7 @@ static int flFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, in
     if (rc) {
       c->pSets = 0;
       int rcMsg = fl_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_flows: %s", sqlite3_errstr(rc)));
-      return rc == SQLITE_NOMEM ? rc : rcMsg;
+      return (rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT) ? rc : rcMsg;
     }
   }
   c->bEof = 0;
@@ -1397,7 +1398,7 @@ static int fsNext(sqlite3_vtab_cursor *cur) {
   if (rc == SQLITE_DONE) return SQLITE_OK;
   int rcMsg = fs_set_error(
       v, zErr ? zErr : sqlite3_mprintf("provisioning_flow_sets: reading Graph failed (%s)", sqlite3_errstr(rc)));
-  return rc == SQLITE_NOMEM ? rc : rcMsg;
+  return (rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT) ? rc : rcMsg;
 }
 
 static int fsFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc, sqlite3_value **argv) {
@@ -1412,7 +1413,7 @@ static int fsFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, in
   if (rc) {
     c->pStream = 0;
     int rcMsg = fs_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_flow_sets: %s", sqlite3_errstr(rc)));
-    return rc == SQLITE_NOMEM ? rc : rcMsg;
+    return (rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT) ? rc : rcMsg;
   }
   c->bEof = 0;
   return fsNext(cur);

@@ -6,10 +6,12 @@
 ** How it works: pj_value_end() is a small state machine (a value, a key,
 ** or after a value is expected) with a bit stack for the open containers
 ** (1 = object, 0 = array), so it never recurses and needs no allocation;
-** strings are scanned 16 bytes at a time (SSE2, else 8 in a word). It
+** strings are scanned 16 bytes at a time (SSE2, else 8 in a word), and
+** only where a byte >= 0x80 is seen is its UTF-8 sequence checked. It
 ** rejects everything RFC 8259 does (trailing commas, missing commas or
 ** colons, bad literals and numbers, control characters and bad escapes in
-** strings). Validated text is then either handed to jsmn, whose own checks
+** strings) and invalid UTF-8 in strings (bad bytes, overlong forms,
+** surrogates as raw bytes, code points above U+10FFFF). Validated text is then either handed to jsmn, whose own checks
 ** are much weaker, or walked without checks (pj_text_*: event columns).
 */
 #define PROV_JSMN_IMPL
@@ -106,19 +108,115 @@ static PJ_HOT size_t pj_string_stop(const char *z, size_t i, size_t n) {
 }
 
 /*
+** pj_string_stop() for the validator: also stops at every byte >= 0x80, so
+** that UTF-8 is checked there (ASCII text keeps the 16-byte fast path).
+*/
+static PJ_HOT size_t pj_string_stop_utf8(const char *z, size_t i, size_t n) {
+#if defined(__SSE2__)
+  const __m128i vq = _mm_set1_epi8('"'), vb = _mm_set1_epi8('\\'), v1f = _mm_set1_epi8(0x1f);
+  while (i + 16 <= n) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(z + i));
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, vq), _mm_cmpeq_epi8(v, vb)),
+                             _mm_cmpeq_epi8(_mm_max_epu8(v, v1f), v1f));
+    unsigned bits = (unsigned)_mm_movemask_epi8(m) | (unsigned)_mm_movemask_epi8(v); /* v: the high bits */
+    if (bits) return i + (size_t)__builtin_ctz(bits);
+    i += 16;
+  }
+#else
+  const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  while (i + 8 <= n) {
+    uint64_t w;
+    memcpy(&w, z + i, 8);
+    uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+    /* as in pj_string_stop(), plus w itself: the bytes >= 0x80 */
+    uint64_t hit = ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w) | w;
+    hit &= highs;
+    if (hit) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+      break; /* the byte loop below finds it */
+#else
+      return i + (size_t)(__builtin_ctzll(hit) >> 3);
+#endif
+    }
+    i += 8;
+  }
+#endif
+  while (i < n && !aStringStop[(unsigned char)z[i]] && (unsigned char)z[i] < 0x80) i++;
+  return i;
+}
+
+/*
+** z[i] >= 0x80 inside a string: PJ_OK with *pLen the length of the valid
+** UTF-8 sequence there (RFC 3629: no overlong forms, no surrogates, nothing
+** above U+10FFFF), PJ_MORE when the text ends inside it, else PJ_ERROR.
+*/
+static int pj_utf8_seq(const char *z, size_t n, size_t i, size_t *pLen, const char **pzWhy) {
+  unsigned char c = (unsigned char)z[i], lo = 0x80, hi = 0xBF;
+  const char *zRange = 0; /* what a second byte outside lo..hi means */
+  size_t len;
+  if (c < 0xC0) {
+    *pzWhy = "invalid UTF-8 in string: a continuation byte without a lead byte";
+    return PJ_ERROR;
+  } else if (c < 0xC2) {
+    *pzWhy = "invalid UTF-8 in string: overlong form";
+    return PJ_ERROR;
+  } else if (c < 0xE0) {
+    len = 2;
+  } else if (c < 0xF0) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0, zRange = "invalid UTF-8 in string: overlong form";
+    if (c == 0xED) hi = 0x9F, zRange = "invalid UTF-8 in string: a UTF-16 surrogate (U+D800-U+DFFF) as raw bytes";
+  } else if (c < 0xF5) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90, zRange = "invalid UTF-8 in string: overlong form";
+    if (c == 0xF4) hi = 0x8F, zRange = "invalid UTF-8 in string: above U+10FFFF";
+  } else if (c < 0xF8) {
+    *pzWhy = "invalid UTF-8 in string: above U+10FFFF";
+    return PJ_ERROR;
+  } else {
+    *pzWhy = "invalid UTF-8 in string: byte 0xF8-0xFF";
+    return PJ_ERROR;
+  }
+  for (size_t k = 1; k < len; k++) {
+    if (i + k >= n) return PJ_MORE;
+    unsigned char d = (unsigned char)z[i + k];
+    if (d < 0x80 || d > 0xBF) {
+      *pzWhy = "invalid UTF-8 in string: a sequence cut short";
+      return PJ_ERROR;
+    }
+    if (k == 1 && (d < lo || d > hi)) {
+      *pzWhy = zRange;
+      return PJ_ERROR;
+    }
+  }
+  *pLen = len;
+  return PJ_OK;
+}
+
+/*
 ** Scan a string starting at z[*pi] == '"'. On PJ_OK *pi is just past the
-** closing quote.
+** closing quote. Raw bytes must be valid UTF-8; \u escapes are checked only
+** for their form here (a lone surrogate escape is refused when the string
+** is decoded, by pj_unescape()).
 */
 static PJ_HOT int pj_scan_string(const char *z, size_t n, size_t *pi,
                           size_t *pErrOff, const char **pzWhy) {
   size_t i = *pi + 1;
   for (;;) {
-    i = pj_string_stop(z, i, n);
+    i = pj_string_stop_utf8(z, i, n);
     if (i >= n) return PJ_MORE;
     unsigned char c = (unsigned char)z[i];
     if (c == '"') {
       *pi = i + 1;
       return PJ_OK;
+    }
+    if (c >= 0x80) {
+      size_t len = 0;
+      int r = pj_utf8_seq(z, n, i, &len, pzWhy);
+      if (r == PJ_ERROR) *pErrOff = i;
+      if (r) return r;
+      i += len;
+      continue;
     }
     if (c < 0x20) {
       *pErrOff = i;

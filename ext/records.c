@@ -52,6 +52,7 @@ struct rec_splitter {
   sqlite3_int64 nElem; /* elements of the current array */
   char *zNextLink;
   int nPages;
+  int bPageOnly;       /* rec_set_page_only(): exactly one Graph page */
   pj_member aMember[PJ_MAX_MEMBERS]; /* of the record last returned */
   int nMember;                       /* -1: unknown */
 };
@@ -96,6 +97,56 @@ void rec_close(rec_splitter *p) {
 }
 
 const char *rec_next_link(rec_splitter *p) { return p->zNextLink; }
+
+void rec_set_page_only(rec_splitter *p) {
+  if (p) p->bPageOnly = 1;
+}
+
+/* What the JSON value starting with byte c is, for messages. */
+static const char *rec_kind(char c) {
+  switch (c) {
+    case '{': return "an object";
+    case '[': return "an array";
+    case '"': return "a string";
+    case 't': case 'f': return "a boolean";
+    case 'n': return "null";
+    default: return "a number";
+  }
+}
+
+/*
+** The input is not a Graph page (or a page's "value" is not an array):
+** the reason at buffer offset off, its line and column, and the first
+** bytes of the object it is in (printable ASCII; others become '?').
+*/
+static int rec_shape_error(rec_splitter *p, size_t off, const char *zWhy, char **pzErr) {
+  int line = p->nLineBase + 1;
+  sqlite3_int64 lineStart = p->iLastNl;
+  for (size_t i = 0; i < off && i < p->nData; i++) {
+    if (p->aBuf[i] == '\n') {
+      line++;
+      lineStart = p->iBase + (sqlite3_int64)i + 1;
+    }
+  }
+  size_t from = p->iObjStart != REC_NONE && p->iObjStart <= off ? p->iObjStart : (p->xRead ? off : 0);
+  int bCut = p->nData - from > 80;
+  size_t n = bCut ? 80 : p->nData - from;
+  while (!bCut && n > 0 && (p->aBuf[from + n - 1] == '\n' || p->aBuf[from + n - 1] == '\r' ||
+                            p->aBuf[from + n - 1] == ' ' || p->aBuf[from + n - 1] == '\t')) {
+    n--;
+  }
+  sqlite3_str *m = sqlite3_str_new(0);
+  sqlite3_str_appendf(m, "%s: not a Graph page at line %d, column %lld: %s (received: ", p->zName, line,
+                      p->iBase + (sqlite3_int64)off - lineStart + 1, zWhy);
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)p->aBuf[from + i];
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    sqlite3_str_appendchar(m, 1, (c >= 0x20 && c < 0x7f) ? (char)c : '?');
+  }
+  sqlite3_str_appendall(m, bCut ? "...)" : ")");
+  *pzErr = sqlite3_str_finish(m);
+  return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+}
 
 const pj_member *rec_members(rec_splitter *p, int *pn) {
   *pn = p->nMember;
@@ -223,6 +274,12 @@ int rec_next(rec_splitter *p, const char **pz, size_t *pn, sqlite3_int64 *piOff,
           return SQLITE_DONE;
         }
         if (rc) return rc;
+        if (p->bPageOnly && (p->bSeenValue || p->aBuf[p->iPos] != '{')) {
+          return rec_shape_error(p, p->iPos,
+                                 p->bSeenValue ? "text after the page"
+                                               : "expected a JSON object with a \"value\" array of records",
+                                 pzErr);
+        }
         p->bSeenValue = 1;
         if (p->aBuf[p->iPos] == '[') {
           p->iPos++;
@@ -270,6 +327,19 @@ int rec_next(rec_splitter *p, const char **pz, size_t *pn, sqlite3_int64 *piOff,
         if (p->aBuf[iColon] != ':') return rec_error(p, iColon, "expected ':' after key", pzErr);
         int bValueKey = (iAfterKey - iKey == 7 && memcmp(p->aBuf + iKey, "\"value\"", 7) == 0);
         int bLinkKey = (iAfterKey - iKey == 17 && memcmp(p->aBuf + iKey, "\"@odata.nextLink\"", 17) == 0);
+        if (bValueKey && p->aBuf[iVal] != '[') {
+          char zWhy[80];
+          sqlite3_snprintf(sizeof(zWhy), zWhy, "\"value\" is %s, not an array of records", rec_kind(p->aBuf[iVal]));
+          return rec_shape_error(p, iVal, zWhy, pzErr);
+        }
+        if (p->bPageOnly && iAfterKey - iKey == 7 && memcmp(p->aBuf + iKey, "\"error\"", 7) == 0) {
+          return rec_shape_error(p, iKey, "the answer carries an \"error\" member", pzErr);
+        }
+        if (p->bPageOnly && bLinkKey && p->aBuf[iVal] != '"') {
+          char zWhy[80];
+          sqlite3_snprintf(sizeof(zWhy), zWhy, "@odata.nextLink is %s, not a URL string", rec_kind(p->aBuf[iVal]));
+          return rec_shape_error(p, iVal, zWhy, pzErr);
+        }
         if (bValueKey && p->aBuf[iVal] == '[' && !p->bPage) {
           /* a page: its elements are the records */
           p->bPage = 1;
@@ -306,6 +376,10 @@ int rec_next(rec_splitter *p, const char **pz, size_t *pn, sqlite3_int64 *piOff,
             return rec_error(p, p->iPos, "invalid escape in @odata.nextLink", pzErr);
           }
           z[nOut] = 0;
+          if (p->bPageOnly && nOut == 0) {
+            sqlite3_free(z);
+            return rec_shape_error(p, p->iPos, "@odata.nextLink is an empty string", pzErr);
+          }
           sqlite3_free(p->zNextLink);
           p->zNextLink = z;
         }
@@ -326,6 +400,9 @@ int rec_next(rec_splitter *p, const char **pz, size_t *pn, sqlite3_int64 *piOff,
         p->iPos++;
       object_closed:
         p->eState = ST_TOP;
+        if (!p->bPage && p->bPageOnly) {
+          return rec_shape_error(p, p->iPos - 1, "no \"value\" array of records", pzErr);
+        }
         if (!p->bPage) {
           /* a top-level object that is not a page is itself a record */
           size_t start = p->iObjStart;

@@ -55,6 +55,16 @@ int rec_next(rec_splitter *p, const char **pz, size_t *pn,
 */
 const struct pj_member *rec_members(rec_splitter *p, int *pn);
 
+/*
+** From now on the input must be exactly one Graph page (an HTTP answer): a
+** JSON object whose "value" is an array of objects, with no "error" member,
+** and an "@odata.nextLink", when present, a non-empty string. Anything else
+** is an error naming what was received (its first bytes), never a record.
+** (Without this, a top-level object without "value" is itself a record; a
+** "value" that is not an array is an error in both modes.)
+*/
+void rec_set_page_only(rec_splitter *p);
+
 /* The last "@odata.nextLink" seen in a page (unescaped), or NULL. */
 const char *rec_next_link(rec_splitter *p);
 

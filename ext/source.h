@@ -34,12 +34,14 @@ typedef struct prov_options {
   double rRetryBase;       /* retry_base= first back-off in seconds (default 3) */
   double rConnectTimeout;  /* connect_timeout= seconds (default 10) */
   double rLowSpeedTime;    /* low_speed_time= seconds under 1 byte/s (30) */
+  double rTimeout;         /* timeout= seconds for a whole transfer (default 100) */
   sqlite3_int64 nMaxResponse; /* max_response= bytes per response (256 MiB) */
   const char *zCache;      /* cache= 'memory' or a file path, or NULL */
   double rCacheTtl;        /* cache_ttl= seconds (default 300) */
   int bWritable;           /* writable= 1: INSERT/UPDATE allowed (DIRECTONLY) */
   int bRef;                /* ref= 1: INSERT posts to .../directoryProvisioning/$ref */
   int bPushdown;           /* pushdown= 0: send no condition (tests compare both ways) */
+  sqlite3 *db;             /* not an option: the table's connection (interrupt checks), or NULL */
 } prov_options;
 
 /*

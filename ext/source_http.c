@@ -51,8 +51,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "interrupt.h"
 #include "json.h"
 #include "odata.h"
+#include "page_check.h"
 #include "records.h"
 #include "source.h"
 #include "trust.h"
@@ -342,6 +344,7 @@ typedef struct http_source {
   double rTokenRenew;  /* monotonic time to renew an azure token */
   int bTokenStale;     /* env/file: read again before the next request */
   CURLM *multi;
+  prov_intr intr;      /* the table's connection: was it interrupted? */
 } http_source;
 
 static void wipe_free(char *z) {
@@ -707,16 +710,29 @@ static void multi_drive(http_source *s, int ms) {
   multi_collect(s);
 }
 
-/* Wait secs seconds, keeping the source's other transfers moving. */
-static void src_sleep(http_source *s, double secs) {
+/*
+** Wait secs seconds, keeping the source's other transfers moving. Returns
+** 1 as soon as the connection is interrupted (checked every 100 ms), else 0.
+*/
+static int src_sleep(http_source *s, double secs) {
   double tEnd = now_mono() + secs;
   for (;;) {
+    if (prov_intr_check(&s->intr)) return 1;
     double left = tEnd - now_mono();
     if (left <= 0) break;
     int ms = (int)(left * 1000) + 1;
-    if (ms > 1000) ms = 1000;
+    if (ms > 100) ms = 100;
     multi_drive(s, ms);
   }
+  return 0;
+}
+
+/* The statement was interrupted while r waited: stop its transfer. */
+static int req_interrupted(http_req *r, const char *zWhile, char **pzErr) {
+  if (trace_on()) fprintf(stderr, "provisioning: %s %s: interrupted while %s\n", r->zMethod, r->zUrl, zWhile);
+  req_release_handle(r);
+  *pzErr = sqlite3_mprintf("interrupted");
+  return *pzErr ? SQLITE_INTERRUPT : SQLITE_NOMEM;
 }
 
 static int auth_token(http_source *s, const char *zWho, char **pzErr);
@@ -756,7 +772,7 @@ static int req_start(http_req *r, int bWait, int *pbLater, char **pzErr) {
                 zShow ? zShow : "?", s->o.nRateLimit, s->o.rRateWindow);
         sqlite3_free(zShow);
       }
-      src_sleep(s, w);
+      if (src_sleep(s, w)) return req_interrupted(r, "pacing", pzErr);
     }
   }
   if (r->pHdr) {
@@ -845,6 +861,7 @@ static int req_start(http_req *r, int bWait, int *pbLater, char **pzErr) {
   SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, (long)((s->o.rConnectTimeout > 0 ? s->o.rConnectTimeout : 10) * 1000));
   SETOPT(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
   SETOPT(h, CURLOPT_LOW_SPEED_TIME, (long)(s->o.rLowSpeedTime >= 1 ? s->o.rLowSpeedTime : 30));
+  SETOPT(h, CURLOPT_TIMEOUT_MS, (long)((s->o.rTimeout > 0 ? s->o.rTimeout : 100) * 1000));
   SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
   SETOPT(h, CURLOPT_USERAGENT, "provisioning-sqlite/" PROV_VERSION);
   SETOPT(h, CURLOPT_HTTPHEADER, l);
@@ -1035,7 +1052,10 @@ static int req_run(http_req *r, char **pzErr) {
       int rc = req_start(r, 1, 0, pzErr);
       if (rc) return rc;
     }
-    while (!r->bDone) multi_drive(s, 1000);
+    while (!r->bDone) {
+      multi_drive(s, 100);
+      if (!r->bDone && prov_intr_check(&s->intr)) return req_interrupted(r, "waiting for the answer", pzErr);
+    }
     /* our buffer or libcurl's own allocations: out of memory, not a connection error */
     if (r->bNoMem || r->cc == CURLE_OUT_OF_MEMORY) return SQLITE_NOMEM;
     int bRetryable = 0;
@@ -1059,10 +1079,13 @@ static int req_run(http_req *r, char **pzErr) {
         append_clean(m, r->zErrBuf, strlen(r->zErrBuf));
         sqlite3_str_appendchar(m, 1, ')');
       }
-      append_where(m, r);
-      if (r->cc == CURLE_OPERATION_TIMEDOUT) {
-        sqlite3_str_appendf(m, " (connect_timeout=%g s, low_speed_time=%g s)", s->o.rConnectTimeout,
-                            s->o.rLowSpeedTime);
+      if (r->cc == CURLE_OPERATION_TIMEDOUT) { /* the whole URL: which host did not answer */
+        sqlite3_str_appendf(m, " on %s ", r->zMethod);
+        append_clean(m, r->zUrl, strlen(r->zUrl));
+        sqlite3_str_appendf(m, " (timeout=%g s for the whole transfer, connect_timeout=%g s, low_speed_time=%g s)",
+                            s->o.rTimeout, s->o.rConnectTimeout, s->o.rLowSpeedTime);
+      } else {
+        append_where(m, r);
       }
     } else if (r->iStatus >= 200 && r->iStatus < 300) {
       sqlite3_free(sqlite3_str_finish(m));
@@ -1141,7 +1164,7 @@ static int req_run(http_req *r, char **pzErr) {
     } else {
       sqlite3_free(sqlite3_str_finish(m));
     }
-    if (w > 0) src_sleep(s, w);
+    if (w > 0 && src_sleep(s, w)) return req_interrupted(r, "waiting to retry", pzErr);
     r->bDone = 0;
     continue;
   fail: {
@@ -1329,7 +1352,10 @@ static int azure_token(http_source *s, const char *zWho, char **pzErr) {
   r->nMax = 1024 * 1024;
   char *zErr = 0;
   rc = req_run(r, &zErr);
-  if (rc) {
+  if (rc == SQLITE_INTERRUPT) {
+    *pzErr = zErr;
+    goto done;
+  } else if (rc) {
     if (zErr) {
       *pzErr = sqlite3_mprintf("%s (client credentials from AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)",
                                zErr);
@@ -1465,6 +1491,7 @@ static int cache_worthy(const char *z, size_t n) {
   sqlite3_int64 iOff;
   char *zErr = 0;
   int rc = rec_open(&sp, "cache check", 0, 0, z, n);
+  rec_set_page_only(sp);
   while (rc == SQLITE_OK) {
     rc = rec_next(sp, &zRec, &nRec, &iOff, &zErr);
     if (rc == SQLITE_ROW) rc = SQLITE_OK;
@@ -1496,7 +1523,20 @@ typedef struct http_stream {
   http_req *pPre;       /* the next page, requested ahead */
   prov_stats stats;     /* this stream's own counters */
   unsigned nTick;
+  pc_scan seen;         /* the URLs requested: a nextLink cycle ends the scan */
+  int bCacheBusy;       /* the cache file was locked: this scan goes on without it */
 } http_stream;
+
+/* The cache file is locked by another process: the rest of the scan does without it. */
+static void stream_cache_busy(http_stream *st, const char *zUrl) {
+  st->bCacheBusy = 1;
+  if (trace_on()) {
+    char *zShow = show_url(st->pSrc, zUrl);
+    fprintf(stderr, "provisioning: cache %s is locked by another process: GET %s and the rest of this scan go "
+            "without the cache\n", st->pSrc->zCache, zShow ? zShow : "?");
+    sqlite3_free(zShow);
+  }
+}
 
 static size_t scan_str(const char *z, size_t n, size_t i) {
   for (i++; i < n; i++) {
@@ -1661,14 +1701,16 @@ static void stream_prefetch(http_stream *st) {
   if (st->nPageTaken * 2 < st->nPageRec) return;
   st->bPreTried = 1;
   if (st->nTop > 0 && st->nYieldedBefore + st->nPageRec >= st->nTop) return;
-  if (link_check(st, st->zPeekLink, 0) || strcmp(st->zPeekLink, st->zUrl) == 0) return;
-  if (s->zCache) {
+  if (link_check(st, st->zPeekLink, 0) || pc_seen(&st->seen, st->zPeekLink) != 0) return;
+  if (s->zCache && !st->bCacheBusy) {
     /* a cached next page needs no request */
     char *zErr = 0, *zBody = 0;
     int rcKey;
     char *zKey = cache_key(s, st->zWho, st->zPeekLink, &rcKey, &zErr);
     size_t n = 0;
-    int bHit = zKey && cache_get(s->zCache, zKey, s->o.rCacheTtl, &zBody, &n) == SQLITE_OK;
+    int rcGet = zKey ? cache_get(s->zCache, zKey, s->o.rCacheTtl, &zBody, &n) : SQLITE_NOMEM;
+    int bHit = rcGet == SQLITE_OK;
+    if (rcGet == SQLITE_BUSY) stream_cache_busy(st, st->zPeekLink);
     sqlite3_free(zErr);
     sqlite3_free(zKey);
     sqlite3_free(zBody);
@@ -1701,13 +1743,19 @@ static int stream_fetch(http_stream *st, char **pzErr) {
     req_free(r);
     r = 0;
   }
-  if (s->zCache) {
+  if (s->zCache && !st->bCacheBusy) {
     zKey = cache_key(s, st->zWho, st->zUrl, &rc, pzErr);
     if (!zKey) {
       req_free(r);
       return rc;
     }
-    if (cache_get(s->zCache, zKey, s->o.rCacheTtl, &zCached, &nCached) == SQLITE_OK) {
+    int rcGet = cache_get(s->zCache, zKey, s->o.rCacheTtl, &zCached, &nCached);
+    if (rcGet == SQLITE_BUSY) {
+      stream_cache_busy(st, st->zUrl);
+      sqlite3_free(zKey);
+      zKey = 0;
+    }
+    if (rcGet == SQLITE_OK) {
       if (trace_on()) {
         char *zShow = show_url(s, st->zUrl);
         fprintf(stderr, "provisioning: GET %s -> cache hit (%zu bytes)\n", zShow ? zShow : "?", nCached);
@@ -1739,8 +1787,9 @@ static int stream_fetch(http_stream *st, char **pzErr) {
     req_free(r);
     /* only a whole successful answer gets here: keep it if it also reads */
     if (zKey && st->zBody && cache_worthy(st->zBody, st->nBody) && !holds_secret(s, zKey, strlen(zKey)) &&
-        !holds_secret(s, st->zBody, st->nBody)) {
-      cache_put(s->zCache, zKey, st->zBody, st->nBody); /* never a page (or nextLink) that echoes a secret */
+        !holds_secret(s, st->zBody, st->nBody) && /* never a page (or nextLink) that echoes a secret */
+        cache_put(s->zCache, zKey, st->zBody, st->nBody) == SQLITE_BUSY) {
+      stream_cache_busy(st, st->zUrl);
     }
   }
   sqlite3_free(zKey);
@@ -1757,10 +1806,11 @@ static int stream_fetch(http_stream *st, char **pzErr) {
   sqlite3_free(st->zPeekLink);
   st->zPeekLink = 0;
   page_scan(st);
-  char *zName = sqlite3_mprintf("page %d of GET %s", st->iPage, url_path(st->zUrl));
+  char *zName = sqlite3_mprintf("%s: page %d of GET %s", st->zWho, st->iPage, url_path(st->zUrl));
   if (!zName) return SQLITE_NOMEM;
   rc = rec_open(&st->sp, zName, 0, 0, st->zBody, st->nBody);
   sqlite3_free(zName);
+  rec_set_page_only(st->sp);
   return rc;
 }
 
@@ -1803,10 +1853,7 @@ static int hs_next(prov_stream *pStream, const char **pz, size_t *pn, char **pzO
         return SQLITE_DONE;
       }
       rc = link_check(st, zNext, pzErr);
-      if (rc == SQLITE_OK && strcmp(zNext, st->zUrl) == 0) {
-        *pzErr = sqlite3_mprintf("%s: page %d links to itself (@odata.nextLink loop)", st->zWho, st->iPage);
-        rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
-      }
+      if (rc == SQLITE_OK) rc = pc_follow(&st->seen, st->zWho, st->iPage, st->nPageTaken, zNext, pzErr);
       if (rc) {
         sqlite3_free(zNext);
         goto fail;
@@ -1819,9 +1866,9 @@ static int hs_next(prov_stream *pStream, const char **pz, size_t *pn, char **pzO
   }
 fail:
   stream_drop_prefetch(st);
-  st->rcFail = rc == SQLITE_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+  st->rcFail = (rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT) ? rc : SQLITE_ERROR;
   if (rc != SQLITE_NOMEM && !zErr) zErr = sqlite3_mprintf("%s: %s", st->zWho, sqlite3_errstr(rc));
-  *pzOut = zErr;
+  *pzOut = redact(s, zErr); /* a page's first bytes may be in it */
   return st->rcFail;
 }
 
@@ -1845,6 +1892,7 @@ static void hs_close(prov_stream *pStream) {
   sqlite3_free(st->zBody);
   sqlite3_free(st->zUrl);
   sqlite3_free(st->zPeekLink);
+  pc_free(&st->seen);
   sqlite3_free(st);
 }
 
@@ -1891,6 +1939,7 @@ static int hs_open(prov_source *pSrc, const char *zPath, const pq_query *q, prov
     hs_close((prov_stream *)st);
     return SQLITE_ERROR;
   }
+  if (pc_add(&st->seen, st->zUrl, 1)) goto nomem;
   /* env/file tokens are read again for each statement (they may be rotated) */
   s->bTokenStale = 1;
   int rc = auth_token(s, zWho, pzErr);
@@ -1951,6 +2000,7 @@ static void hs_destroy(prov_source *pSrc) {
   http_source *s = (http_source *)pSrc;
   if (!s) return;
   if (s->multi) curl_multi_cleanup(s->multi);
+  prov_intr_close(&s->intr);
   wipe_free(s->zToken);
   sqlite3_free(s->zSource);
   sqlite3_free(s->zAuth);
@@ -1984,6 +2034,7 @@ int source_http_open(const prov_options *opts, prov_source **pp, char **pzErr) {
   if (!s) return SQLITE_NOMEM;
   memset(s, 0, sizeof(*s));
   s->o = *opts;
+  s->intr.db = opts->db;
   int bOom = 0;
   s->zSource = dup_or_null(opts->zSource, &bOom);
   s->zAuth = dup_or_null(opts->zAuth, &bOom);

@@ -263,7 +263,6 @@ static void test_records(void) {
       "[{\"id\":\"1\"} , {\"id\":\"2\"}]",
       "{\"id\":\"1\"}\n{\"id\":\"2\"}\n",
       "{\"value\":[{\"id\":\"1\"}]}\n{\"value\":[{\"id\":\"2\"}]}",
-      "{\"id\":\"1\",\"value\":\"not an array\"}",
       "[]",
   };
   const char *aWant[] = {
@@ -271,7 +270,6 @@ static void test_records(void) {
       "[{\"id\":\"1\"}@1][{\"id\":\"2\"}@14]",
       "[{\"id\":\"1\"}@0][{\"id\":\"2\"}@11]",
       "[{\"id\":\"1\"}@10][{\"id\":\"2\"}@33]",
-      "[{\"id\":\"1\",\"value\":\"not an array\"}@0]",
       "",
   };
   for (size_t i = 0; i < sizeof(aIn) / sizeof(aIn[0]); i++) {
@@ -287,7 +285,16 @@ static void test_records(void) {
     sqlite3_free(zWant2);
     sqlite3_free(z2);
   }
-  char *z = split_all("{\"value\":[{\"a\":1},\n  {\"b\":2},\n]}", 0);
+  /* a top-level object whose "value" is not an array is an error, never a record */
+  char *z = split_all("{\"id\":\"1\",\"value\":\"not an array\"}", 0);
+  CHECK_STR(z, "ERR input: not a Graph page at line 1, column 19: \"value\" is a string, not an array of records "
+               "(received: {\"id\":\"1\",\"value\":\"not an array\"})");
+  sqlite3_free(z);
+  z = split_all("{\"id\":\"1\"}\n{\"value\":{\"id\":\"2\"}}", 0);
+  CHECK_STR(z, "[{\"id\":\"1\"}@0]ERR input: not a Graph page at line 2, column 10: \"value\" is an object, not an array "
+               "of records (received: {\"value\":{\"id\":\"2\"}})");
+  sqlite3_free(z);
+  z = split_all("{\"value\":[{\"a\":1},\n  {\"b\":2},\n]}", 0);
   CHECK_STR(z, "[{\"a\":1}@10][{\"b\":2}@21]ERR input: malformed JSON at line 3, column 1: trailing comma before ']'");
   sqlite3_free(z);
   z = split_slow("{\"value\":[{\"a\":1},\n  {\"b\":2},\n]}");
