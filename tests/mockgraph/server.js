@@ -597,7 +597,7 @@ function routeGraph(ctx) {
       if (ctx.method === 'GET') {
         const i = findEvent(s, id);
         if (i < 0) return sendError(ctx, 404, 'ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
-        return sendJson(ctx, 200, Object.assign({ '@odata.context': contextUrl(ctx, '/$entity') }, eventsOf(s)[i]));
+        return sendJson(ctx, 200, Object.assign({ '@odata.context': contextUrl(ctx, '/$entity') }, versionShape(ctx, eventsOf(s)[i])));
       }
       if (ctx.method === 'PATCH') return patchEvent(ctx, id, parseJsonBody(ctx));
       return sendError(ctx, 405, 'MethodNotAllowed', `${ctx.method} is not supported on provisioning events.`, { Allow: 'GET, PATCH' });
@@ -663,7 +663,7 @@ function listEvents(ctx) {
       rs = idx.map((e) => e[2]);
     }
   }
-  const items = rs.slice(offset, offset + size);
+  const items = rs.slice(offset, offset + size).map((ev) => versionShape(ctx, ev));
   const context = contextUrl(ctx, select ? `(${select.join(',')})` : '');
   let link = null;
   if (offset + size < rs.length) {
@@ -694,6 +694,35 @@ function listEvents(ctx) {
       (link ? ',"@odata.nextLink":' + JSON.stringify(link) : '') + '}';
   };
   return send(ctx, 200, { 'Content-Type': JSON_TYPE }, body, JSON.stringify([s.version, key, offset, size, context, link]));
+}
+
+// What Graph's beta returns for an event (beta metadata): the v1.0 members
+// and, beside them, the beta ones: "action" (a string) and "statusInfo", a
+// statusDetails carrying status and the error fields on the same object (no
+// errorInformation level; "@odata.type" names the subtype), or a plain
+// statusBase {status} when there is no error. An event
+// that already carries a beta spelling is served as it is (so a data file of
+// beta-only events gives beta-only events). /v1.0 serves the events as loaded.
+const BETA_SHAPE = new WeakMap();
+const STATUS_DETAILS = ['errorCode', 'errorCategory', 'reason', 'recommendedAction', 'additionalDetails'];
+function versionShape(ctx, ev) {
+  if (ctx.version !== 'beta' || !ev || typeof ev !== 'object' || 'action' in ev || 'statusInfo' in ev) return ev;
+  let b = BETA_SHAPE.get(ev);
+  if (b === undefined) {
+    b = Object.assign({}, ev);
+    if (typeof ev.provisioningAction === 'string') b.action = ev.provisioningAction;
+    const psi = ev.provisioningStatusInfo;
+    if (psi && typeof psi === 'object') {
+      const e = psi.errorInformation;
+      const si = {};
+      if (e && typeof e === 'object') si['@odata.type'] = '#microsoft.graph.statusDetails';
+      si.status = psi.status === undefined ? null : psi.status;
+      if (e && typeof e === 'object') for (const k of STATUS_DETAILS) if (k in e) si[k] = e[k];
+      b.statusInfo = si;
+    }
+    BETA_SHAPE.set(ev, b);
+  }
+  return b;
 }
 
 // Events are never changed in place (writes replace the object), so an
