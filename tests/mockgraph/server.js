@@ -859,18 +859,60 @@ function flowSetOut(fs) {
   return rest;
 }
 
+// Flow sets: POST the collection (201, the new set), PATCH {id} (204, merged),
+// DELETE {id} (204). displayName and filter are the writable members.
+const FLOW_SET_WRITABLE = new Set(['displayName', 'filter']);
+function flowSetBody(ctx, bCreate) {
+  const b = parseJsonBody(ctx);
+  for (const k of Object.keys(b)) {
+    if (k === '@odata.type' && b[k] === '#microsoft.graph.industryData.outboundProvisioningFlowSet') continue;
+    if (!FLOW_SET_WRITABLE.has(k)) throw new od.BadRequest(`The property '${k}' cannot be set on an outboundProvisioningFlowSet.`);
+  }
+  if (bCreate && typeof b.displayName !== 'string') throw new od.BadRequest("The property 'displayName' is required.");
+  if ('displayName' in b && typeof b.displayName !== 'string') throw new od.BadRequest("The property 'displayName' must be a string.");
+  if ('filter' in b && b.filter !== null && (typeof b.filter !== 'object' || Array.isArray(b.filter))) throw new od.BadRequest("The property 'filter' must be an object.");
+  return b;
+}
+function createFlowSet(ctx, base) {
+  const b = flowSetBody(ctx, true);
+  const now = nowIso7();
+  const set = { id: crypto.randomUUID(), displayName: b.displayName, filter: b.filter === undefined ? null : b.filter, createdDateTime: now, lastModifiedDateTime: now, flows: [] };
+  ctx.s.flowSets.push(set);
+  return sendJson(ctx, 201, Object.assign({ '@odata.context': base + '/$entity' }, flowSetOut(set)));
+}
+function writeFlowSet(ctx, set) {
+  const sets = ctx.s.flowSets;
+  if (ctx.method === 'DELETE') {
+    sets.splice(sets.indexOf(set), 1);
+    return send(ctx, 204, {}, null);
+  }
+  const b = flowSetBody(ctx, false);
+  for (const k of FLOW_SET_WRITABLE) if (k in b) set[k] = b[k];
+  set.lastModifiedDateTime = nowIso7();
+  return send(ctx, 204, {}, null);
+}
+
 function flowRoutes(ctx, segs, low) {
   const { s } = ctx;
   const base = 'https://graph.microsoft.com/beta/$metadata#external/industryData/outboundProvisioningFlowSets';
   if (segs.length === 0) {
-    if (ctx.method !== 'GET') return sendError(ctx, 405, 'MethodNotAllowed', `${ctx.method} is not supported here.`);
+    if (ctx.method === 'POST') return createFlowSet(ctx, base);
+    if (ctx.method !== 'GET') return sendError(ctx, 405, 'MethodNotAllowed', `${ctx.method} is not supported here.`, { Allow: 'GET, POST' });
     return sendJson(ctx, 200, { '@odata.context': base, value: s.flowSets.map(flowSetOut) });
   }
   const set = s.flowSets.find((x) => x.id === segs[0]);
   if (!set) return sendError(ctx, 404, 'ResourceNotFound', `Flow set '${segs[0]}' was not found.`);
   if (segs.length === 1) {
-    if (ctx.method !== 'GET') return sendError(ctx, 405, 'MethodNotAllowed', `${ctx.method} is not supported here.`);
+    if (ctx.method === 'PATCH' || ctx.method === 'DELETE') return writeFlowSet(ctx, set);
+    if (ctx.method !== 'GET') return sendError(ctx, 405, 'MethodNotAllowed', `${ctx.method} is not supported here.`, { Allow: 'GET, PATCH, DELETE' });
     return sendJson(ctx, 200, Object.assign({ '@odata.context': base + '/$entity' }, flowSetOut(set)));
+  }
+  // the reset action: POST .../provisioningFlows/{id}/reset, 202, no body
+  if (segs.length === 4 && low[1] === 'provisioningflows' && low[3] === 'reset') {
+    if (!set.flows.some((f) => f.id === segs[2])) return sendError(ctx, 404, 'ResourceNotFound', `Provisioning flow '${segs[2]}' was not found.`);
+    if (ctx.method !== 'POST') return sendError(ctx, 405, 'MethodNotAllowed', `${ctx.method} is not supported on reset.`, { Allow: 'POST' });
+    if (ctx.bodyText) throw new od.BadRequest('The reset action takes no request body.');
+    return send(ctx, 202, {}, null);
   }
   if (low[1] !== 'provisioningflows' || segs.length > 3) return sendError(ctx, 400, 'BadRequest', `Resource not found for the segment '${segs[1]}'.`);
   const ctxFlows = `${base}('${set.id}')/provisioningFlows`;
