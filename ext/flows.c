@@ -10,12 +10,14 @@
 **       source='https://graph.microsoft.com/beta', auth='env:GRAPH_TOKEN');
 **   SELECT id, display_name FROM fs;
 **   SELECT flow_type, readiness_status FROM fl WHERE flow_set_id = '9ab41255-...';
+**   SELECT raw FROM fl WHERE flow_set_id = '9ab41255-...' AND id = '417a82c8-...';  -- one GET
 **   INSERT INTO fl(flow_set_id, flow_type, creation_options)
 **     VALUES ('9ab41255-...', 'administrativeUnit',
 **             '{"createBasedOnOrg":true,"createBasedOnOrgPlusRoleGroup":true}');
 **   SELECT provisioning_last_insert_id();        -- after COMMIT
-**   UPDATE fl SET readiness_status = 'ready' WHERE id = '...';
+**   UPDATE fl SET create_unmatched_users = 0 WHERE id = '...';
 **   DELETE FROM fl WHERE id = '...';
+**   SELECT provisioning_flow_reset(flow_set_id, id) FROM fl WHERE id = '...';  -- flow_reset.c
 **
 ** Schemas (declared types for BI tools, as provisioning_events):
 **   provisioning_flows(
@@ -38,13 +40,17 @@
 **     raw TEXT HIDDEN)
 **
 ** How it works:
-**   Reading. xBestIndex uses one constraint, flow_set_id = ? (BINARY, EQ):
+**   Reading. xBestIndex uses flow_set_id = ? and id = ? (BINARY, EQ):
+**     idxNum 3, argv[0] = the set id, argv[1] = the flow id:
+**       GET .../outboundProvisioningFlowSets/{set}/provisioningFlows/{id}
+**       (a 404 is no row; SQLite re-checks id; IN sends one GET per value)
 **     idxNum 1, argv[0] = the set id: GET .../outboundProvisioningFlowSets/{id}/provisioningFlows
 **     idxNum 0, no argv: GET .../outboundProvisioningFlowSets, then each set's
 **       flows, one set at a time, only when SQLite asks for more rows.
 **   idxStr is a static description of the requests, for EXPLAIN QUERY PLAN.
-**   Every other condition is left to SQLite. Rowids are a 63-bit hash of the
-**   flow id, so they are stable across scans.
+**   Every other condition is left to SQLite. No request carries $top (or
+**   any other query option): these endpoints document none. Rowids are a
+**   63-bit hash of the flow id, so they are stable across scans.
 **
 **   Writing (writable=1 only; the table is then DIRECTONLY, so no trigger or
 **   view can drive it). xUpdate validates the change and queues one request
@@ -57,7 +63,9 @@
 **             @odata.type). The new id: provisioning_last_insert_id().
 **     UPDATE  PATCH  .../provisioningFlows/{id}: @odata.type and only the columns
 **             that changed (sqlite3_vtab_nochange, and a comparison with the row
-**             as read when SQLite cannot tell).
+**             as read when SQLite cannot tell). Graph's update takes only
+**             createUnmatchedUsers, creationOptions and managementOptions: a
+**             change of readiness_status or configuration is refused.
 **     DELETE  DELETE .../provisioningFlows/{id}
 **   DELETE and UPDATE need the row's id and flow set: xRowid of a writable
 **   table remembers, per rowid, the set id and the record as read, until the
@@ -65,6 +73,11 @@
 **   Request bodies may carry passwords (userProvisioningFlow): they never go
 **   into an error message, and a failed COMMIT's message is scrubbed of every
 **   password value the queued bodies held.
+**   provisioning_flow_sets with writable=1 takes INSERT / UPDATE / DELETE of
+**   display_name and filter (flow_sets_write.c: POST, PATCH, DELETE at COMMIT).
+**   Each connected provisioning_flows table is noted in the registry of
+**   flow_reset.c (the module's client data), where provisioning_flow_reset()
+**   finds its source.
 */
 #include "flows.h"
 
