@@ -10,12 +10,14 @@
 **       source='https://graph.microsoft.com/beta', auth='env:GRAPH_TOKEN');
 **   SELECT id, display_name FROM fs;
 **   SELECT flow_type, readiness_status FROM fl WHERE flow_set_id = '9ab41255-...';
+**   SELECT raw FROM fl WHERE flow_set_id = '9ab41255-...' AND id = '417a82c8-...';  -- one GET
 **   INSERT INTO fl(flow_set_id, flow_type, creation_options)
 **     VALUES ('9ab41255-...', 'administrativeUnit',
 **             '{"createBasedOnOrg":true,"createBasedOnOrgPlusRoleGroup":true}');
 **   SELECT provisioning_last_insert_id();        -- after COMMIT
-**   UPDATE fl SET readiness_status = 'ready' WHERE id = '...';
+**   UPDATE fl SET create_unmatched_users = 0 WHERE id = '...';
 **   DELETE FROM fl WHERE id = '...';
+**   SELECT provisioning_flow_reset(flow_set_id, id) FROM fl WHERE id = '...';  -- flow_reset.c
 **
 ** Schemas (declared types for BI tools, as provisioning_events; the times
 ** are TIMESTAMP COLLATE provisioning_time, compared as instants):
@@ -39,13 +41,17 @@
 **     raw TEXT HIDDEN)
 **
 ** How it works:
-**   Reading. xBestIndex uses one constraint, flow_set_id = ? (BINARY, EQ):
+**   Reading. xBestIndex uses flow_set_id = ? and id = ? (BINARY, EQ):
+**     idxNum 3, argv[0] = the set id, argv[1] = the flow id:
+**       GET .../outboundProvisioningFlowSets/{set}/provisioningFlows/{id}
+**       (a 404 is no row; SQLite re-checks id; IN sends one GET per value)
 **     idxNum 1, argv[0] = the set id: GET .../outboundProvisioningFlowSets/{id}/provisioningFlows
 **     idxNum 0, no argv: GET .../outboundProvisioningFlowSets, then each set's
 **       flows, one set at a time, only when SQLite asks for more rows.
 **   idxStr is a static description of the requests, for EXPLAIN QUERY PLAN.
-**   Every other condition is left to SQLite. Rowids are a 63-bit hash of the
-**   flow id, so they are stable across scans.
+**   Every other condition is left to SQLite. No request carries $top (or
+**   any other query option): these endpoints document none. Rowids are a
+**   63-bit hash of the flow id, so they are stable across scans.
 **
 **   Writing (writable=1 only; the table is then DIRECTONLY, so no trigger or
 **   view can drive it). xUpdate validates the change and queues one request
@@ -58,7 +64,9 @@
 **             @odata.type). The new id: provisioning_last_insert_id().
 **     UPDATE  PATCH  .../provisioningFlows/{id}: @odata.type and only the columns
 **             that changed (sqlite3_vtab_nochange, and a comparison with the row
-**             as read when SQLite cannot tell).
+**             as read when SQLite cannot tell). Graph's update takes only
+**             createUnmatchedUsers, creationOptions and managementOptions: a
+**             change of readiness_status or configuration is refused.
 **     DELETE  DELETE .../provisioningFlows/{id}
 **   DELETE and UPDATE need the row's id and flow set: xRowid of a writable
 **   table remembers, per rowid, the set id and the record as read, until the
@@ -66,12 +74,19 @@
 **   Request bodies may carry passwords (userProvisioningFlow): they never go
 **   into an error message, and a failed COMMIT's message is scrubbed of every
 **   password value the queued bodies held.
+**   provisioning_flow_sets with writable=1 takes INSERT / UPDATE / DELETE of
+**   display_name and filter (flow_sets_write.c: POST, PATCH, DELETE at COMMIT).
+**   Each connected provisioning_flows table is noted in the registry of
+**   flow_reset.c (the module's client data), where provisioning_flow_reset()
+**   finds its source.
 */
 #include "flows.h"
 #include "graph_url.h"
 
 #include <string.h>
 
+#include "flow_reset.h"
+#include "flow_sets_write.h"
 #include "json.h"
 #include "odata.h"
 #include "plan.h"
@@ -345,6 +360,9 @@ static int fl_open_source(sqlite3 *db, const char *zModule, int argc, const char
   if (rc == SQLITE_OK) rc = trust_options(zModule, o, trust_is_create(db, argv[2]), pzErr);
   if (rc) return rc;
   o->db = db;
+  /* these endpoints document no $top: send none (page_size= and page_max= do not apply) */
+  o->nPageSize = 0;
+  o->nPageMax = 0;
   if (!o->zSource || !o->zSource[0]) {
     *pzErr = sqlite3_mprintf("%s: source= is required, e.g. %s(source='https://graph.microsoft.com/beta', "
                              "auth='env:GRAPH_TOKEN')",
@@ -394,6 +412,7 @@ typedef struct fl_vtab {
   int nSeen, nSeenAlloc;
   int *aHash; /* open addressing: index+1 into aSeen, 0 = empty */
   int nHash;
+  flow_registry *pReg; /* where provisioning_flow_reset() finds this table */
 } fl_vtab;
 
 typedef struct fl_cursor {
@@ -404,6 +423,7 @@ typedef struct fl_cursor {
   char *zSet;           /* the current set's id */
   const char *zRec;     /* the current flow (valid until the next xNext) */
   size_t nRec;
+  char *zOne;           /* the flow read by id (idxNum 3), owned */
   pj_doc doc;
   int bParsed;
   int bEof;
@@ -505,8 +525,11 @@ static int flConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   if (!v) return SQLITE_NOMEM;
   memset(v, 0, sizeof(*v));
   v->db = db;
-  v->pGlobal = (prov_global *)pAux;
+  v->pReg = (flow_registry *)pAux;
+  v->pGlobal = flow_registry_global(v->pReg);
   rc = fl_open_source(db, "provisioning_flows", argc, argv, &v->opts, &v->zOptStore, &v->pSrc, pzErr);
+  if (rc) goto error;
+  rc = flow_registry_add(v->pReg, argv[1], argv[2], v->pSrc, v->opts.zSource, v->opts.zAuth);
   if (rc) goto error;
   char *zDdl = fl_ddl(aFlowCol, FLOWS_NCOLUMN);
   if (!zDdl) {
@@ -520,6 +543,7 @@ static int flConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   *ppVtab = &v->base;
   return SQLITE_OK;
 error:
+  flow_registry_remove(v->pReg, v->pSrc);
   if (v->pSrc) v->pSrc->xDestroy(v->pSrc);
   sqlite3_free(v->zOptStore);
   sqlite3_free(v);
@@ -528,6 +552,7 @@ error:
 
 static int flDisconnect(sqlite3_vtab *pVtab) {
   fl_vtab *v = (fl_vtab *)pVtab;
+  flow_registry_remove(v->pReg, v->pSrc);
   if (v->pSrc) v->pSrc->xDestroy(v->pSrc);
   sqlite3_free(v->zOptStore);
   writes_clear(&v->writes);
@@ -537,21 +562,34 @@ static int flDisconnect(sqlite3_vtab *pVtab) {
 }
 
 /*
+** idxNum 3: flow_set_id = argv[0] AND id = argv[1]: GET that one flow
+**   (.../provisioningFlows/{id}; a 404 is no row). SQLite still checks id.
 ** idxNum 1: flow_set_id = argv[0] (one set's flows);
 ** idxNum 0: no argv, every set's flows. idxStr: the requests, for EXPLAIN.
-** id = ? is left to SQLite (lower row estimate only).
+** id = ? without the set is left to SQLite (lower row estimate only).
 */
 static int flBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *p) {
-  int iSet = -1, bId = 0;
+  int iSet = -1, bId = 0, iId = -1;
   for (int i = 0; i < p->nConstraint; i++) {
     const struct sqlite3_index_constraint *c = &p->aConstraint[i];
     if (!c->usable || c->op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
     const char *zColl = sqlite3_vtab_collation(p, i);
     if (zColl && sqlite3_stricmp(zColl, "BINARY") != 0) continue;
     if (c->iColumn == FLOWS_COLUMN_FLOW_SET_ID && iSet < 0) iSet = i;
-    if (c->iColumn == FLOWS_COLUMN_ID) bId = 1;
+    if (c->iColumn == FLOWS_COLUMN_ID) {
+      bId = 1;
+      if (iId < 0) iId = i;
+    }
   }
-  if (iSet >= 0) {
+  if (iSet >= 0 && iId >= 0) {
+    p->aConstraintUsage[iSet].argvIndex = 1;
+    p->aConstraintUsage[iSet].omit = 1;
+    p->aConstraintUsage[iId].argvIndex = 2;
+    p->idxNum = 3;
+    p->idxStr = "GET " FL_SETS_PATH "/{flow_set_id}/provisioningFlows/{id}";
+    p->estimatedRows = 1;
+    p->estimatedCost = 10;
+  } else if (iSet >= 0) {
     p->aConstraintUsage[iSet].argvIndex = 1;
     p->aConstraintUsage[iSet].omit = 1;
     p->idxNum = 1;
@@ -593,6 +631,8 @@ static void fl_cursor_reset(fl_cursor *c) {
   }
   sqlite3_free(c->zSet);
   c->zSet = 0;
+  sqlite3_free(c->zOne);
+  c->zOne = 0;
   c->zRec = 0;
   c->bParsed = 0;
   c->bEof = 1;
@@ -650,6 +690,10 @@ static int flNext(sqlite3_vtab_cursor *cur) {
   fl_cursor *c = (fl_cursor *)cur;
   fl_vtab *v = (fl_vtab *)cur->pVtab;
   c->bParsed = 0;
+  if (c->zOne) { /* the one flow read by id was the row */
+    c->bEof = 1;
+    return SQLITE_OK;
+  }
   for (;;) {
     const char *z;
     size_t n;
@@ -699,6 +743,50 @@ static int flNext(sqlite3_vtab_cursor *cur) {
   }
 }
 
+static char *fl_flow_path(const char *zSet, const char *zId);
+
+/* idxNum 3: GET .../{set}/provisioningFlows/{id}: the row, or none on a 404. */
+static int fl_read_one(fl_cursor *c, sqlite3_value *pSet, sqlite3_value *pId) {
+  fl_vtab *v = (fl_vtab *)c->base.pVtab;
+  if (sqlite3_value_type(pSet) == SQLITE_NULL || sqlite3_value_type(pId) == SQLITE_NULL) return SQLITE_OK;
+  const char *zSet = (const char *)sqlite3_value_text(pSet);
+  const char *zId = (const char *)sqlite3_value_text(pId);
+  if (!zSet || !zId) return SQLITE_NOMEM;
+  c->bAllSets = 0;
+  c->zSet = sqlite3_mprintf("%s", zSet);
+  char *zPath = c->zSet ? fl_flow_path(zSet, zId) : 0;
+  if (!zPath) return SQLITE_NOMEM;
+  int iStatus = 0;
+  char *zResp = 0, *zErr = 0;
+  int rc = v->pSrc->xWrite(v->pSrc, "GET", zPath, 0, &iStatus, &zResp, &zErr);
+  sqlite3_free(zPath);
+  if (rc == SQLITE_ERROR && iStatus == 404) { /* no such flow (in that set): no row */
+    sqlite3_free(zErr);
+    return SQLITE_OK;
+  }
+  if (rc) {
+    sqlite3_free(zResp);
+    int rcMsg = fl_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_flows: %s", sqlite3_errstr(rc)));
+    return rc == SQLITE_NOMEM ? rc : rcMsg;
+  }
+  size_t n = zResp ? strlen(zResp) : 0, errOff = 0;
+  const char *zWhy = 0;
+  int bObject = 0;
+  if (!zResp || pj_check_one(zResp, n, &errOff, &zWhy, &bObject) != PJ_OK || !bObject) {
+    sqlite3_free(zResp);
+    return fl_set_error(v, sqlite3_mprintf("provisioning_flows: the answer of GET %s/{set}/provisioningFlows/{id} "
+                                           "is not one JSON object",
+                                           FL_SETS_PATH));
+  }
+  c->zOne = zResp;
+  c->zRec = zResp;
+  c->nRec = n;
+  c->nReturned++;
+  v->pSrc->stats.nScanned++;
+  c->bEof = 0;
+  return SQLITE_OK;
+}
+
 static int flFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc, sqlite3_value **argv) {
   fl_cursor *c = (fl_cursor *)cur;
   fl_vtab *v = (fl_vtab *)cur->pVtab;
@@ -707,6 +795,7 @@ static int flFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, in
   if (!v->bInTxn && v->nSeen) fl_seen_clear(v);
   c->start = v->pSrc->stats;
   c->bScanned = 1;
+  if (idxNum == 3 && argc >= 2) return fl_read_one(c, argv[0], argv[1]);
   if (idxNum == 1 && argc >= 1) {
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return SQLITE_OK; /* = NULL: no row */
     const char *zSet = (const char *)sqlite3_value_text(argv[0]);
@@ -1042,6 +1131,14 @@ static int fl_update(fl_vtab *v, sqlite3_value **argv) {
       rc = fl_set_error(v, sqlite3_mprintf("provisioning_flows: raw cannot be updated: set the columns instead"));
       goto done;
     }
+    if (i != FLOWS_COLUMN_CREATE_UNMATCHED_USERS && i != FLOWS_COLUMN_CREATION_OPTIONS &&
+        i != FLOWS_COLUMN_MANAGEMENT_OPTIONS) { /* readiness_status, configuration: not in the update API */
+      rc = fl_set_error(v, sqlite3_mprintf("provisioning_flows: %s cannot be changed by UPDATE: Graph's update of a "
+                                           "flow takes only create_unmatched_users, creation_options and "
+                                           "management_options",
+                                           aFlowCol[i].zName));
+      goto done;
+    }
   }
   if (nChanged == 0) goto done;
   {
@@ -1274,7 +1371,15 @@ typedef struct fs_vtab {
   prov_options opts;
   char *zOptStore;
   prov_source *pSrc;
+  fsw_state w; /* writes (writable=1): flow_sets_write.c */
 } fs_vtab;
+
+_Static_assert(FLOW_SETS_COLUMN_ID == FSW_COLUMN_ID && FLOW_SETS_COLUMN_DISPLAY_NAME == FSW_COLUMN_DISPLAY_NAME &&
+                   FLOW_SETS_COLUMN_FILTER == FSW_COLUMN_FILTER && FLOW_SETS_COLUMN_RAW == FSW_COLUMN_RAW &&
+                   FLOW_SETS_COLUMN_CREATED_DATE_TIME == FSW_COLUMN_CREATED_DATE_TIME &&
+                   FLOW_SETS_COLUMN_LAST_MODIFIED_DATE_TIME == FSW_COLUMN_LAST_MODIFIED_DATE_TIME &&
+                   FLOW_SETS_NCOLUMN == FSW_NCOLUMN,
+               "flow_sets_write.h knows the columns of provisioning_flow_sets");
 
 typedef struct fs_cursor {
   sqlite3_vtab_cursor base;
@@ -1304,11 +1409,6 @@ static int fsConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   memset(v, 0, sizeof(*v));
   v->pGlobal = (prov_global *)pAux;
   rc = fl_open_source(db, "provisioning_flow_sets", argc, argv, &v->opts, &v->zOptStore, &v->pSrc, pzErr);
-  if (rc == SQLITE_OK && v->opts.bWritable) {
-    *pzErr = sqlite3_mprintf("provisioning_flow_sets: the table is read-only (writable=1 is for "
-                             "provisioning_flows)");
-    rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
-  }
   if (rc) goto error;
   char *zDdl = fl_ddl(aSetCol, FLOW_SETS_NCOLUMN);
   if (!zDdl) {
@@ -1318,6 +1418,7 @@ static int fsConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   rc = sqlite3_declare_vtab(db, zDdl);
   sqlite3_free(zDdl);
   if (rc) goto error;
+  if (v->opts.bWritable) sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
   *ppVtab = &v->base;
   return SQLITE_OK;
 error:
@@ -1329,6 +1430,7 @@ error:
 
 static int fsDisconnect(sqlite3_vtab *pVtab) {
   fs_vtab *v = (fs_vtab *)pVtab;
+  fsw_free(&v->w);
   if (v->pSrc) v->pSrc->xDestroy(v->pSrc);
   sqlite3_free(v->zOptStore);
   sqlite3_free(v);
@@ -1407,6 +1509,7 @@ static int fsFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, in
   pq_query q;
   char *zErr = 0;
   fs_cursor_reset(c);
+  fsw_scan_start(&v->w);
   fl_query_init(&q, &v->opts);
   c->start = v->pSrc->stats;
   int rc = v->pSrc->xOpen(v->pSrc, FL_SETS_PATH, &q, &c->pStream, &zErr);
@@ -1438,6 +1541,8 @@ static int fs_cursor_parse(fs_cursor *c) {
 static int fsColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
   fs_cursor *c = (fs_cursor *)cur;
   if (i < 0 || i >= FLOW_SETS_NCOLUMN) return SQLITE_OK;
+  /* an UPDATE that leaves this column alone: "no change" (flow_sets_write.c) */
+  if (((fs_vtab *)cur->pVtab)->opts.bWritable && sqlite3_vtab_nochange(ctx)) return SQLITE_OK;
   int rc = fs_cursor_parse(c);
   if (rc) return rc;
   char *z = 0;
@@ -1456,11 +1561,45 @@ static int fsRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *pRowid) {
   if (rc) return rc;
   *pRowid = zId ? fl_rowid_of(zId) : 0;
   sqlite3_free(zId);
+  fs_vtab *v = (fs_vtab *)cur->pVtab;
+  if (v->opts.bWritable) return fsw_seen_add(&v->w, *pRowid, c->zRec, c->nRec);
+  return SQLITE_OK;
+}
+
+/* Writes: flow_sets_write.c (writable=1 only). */
+static int fsUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite_int64 *pRowid) {
+  fs_vtab *v = (fs_vtab *)pVtab;
+  if (!v->opts.bWritable) {
+    return fs_set_error(v, sqlite3_mprintf("provisioning_flow_sets: this table is read-only: create it with "
+                                           "writable=1 to send INSERT, UPDATE and DELETE to Microsoft Graph"));
+  }
+  *pRowid = 0; /* the id is Graph's to give: provisioning_last_insert_id() after COMMIT */
+  return fsw_update(&v->w, pVtab, argc, argv);
+}
+static int fsBegin(sqlite3_vtab *pVtab) {
+  fsw_begin(&((fs_vtab *)pVtab)->w);
+  return SQLITE_OK;
+}
+static int fsSync(sqlite3_vtab *pVtab) {
+  fs_vtab *v = (fs_vtab *)pVtab;
+  return fsw_sync(&v->w, pVtab, v->pSrc, v->pGlobal);
+}
+static int fsEnd(sqlite3_vtab *pVtab) {
+  fsw_end(&((fs_vtab *)pVtab)->w);
+  return SQLITE_OK;
+}
+static int fsSavepoint(sqlite3_vtab *pVtab, int iSave) {
+  fsw_savepoint(&((fs_vtab *)pVtab)->w, iSave);
+  return SQLITE_OK;
+}
+static int fsRelease(sqlite3_vtab *pVtab, int iSave) { return SQLITE_OK; }
+static int fsRollbackTo(sqlite3_vtab *pVtab, int iSave) {
+  fsw_rollback_to(&((fs_vtab *)pVtab)->w, iSave);
   return SQLITE_OK;
 }
 
 static sqlite3_module fsModule = {
-    /* iVersion    */ 0,
+    /* iVersion    */ 2,
     /* xCreate     */ fsConnect,
     /* xConnect    */ fsConnect,
     /* xBestIndex  */ fsBestIndex,
@@ -1473,21 +1612,25 @@ static sqlite3_module fsModule = {
     /* xEof        */ fsEof,
     /* xColumn     */ fsColumn,
     /* xRowid      */ fsRowid,
-    /* xUpdate     */ 0,
-    /* xBegin      */ 0,
-    /* xSync       */ 0,
-    /* xCommit     */ 0,
-    /* xRollback   */ 0,
+    /* xUpdate     */ fsUpdate,
+    /* xBegin      */ fsBegin,
+    /* xSync       */ fsSync,
+    /* xCommit     */ fsEnd,
+    /* xRollback   */ fsEnd,
     /* xFindFunction */ 0,
     /* xRename     */ 0,
-    /* xSavepoint  */ 0,
-    /* xRelease    */ 0,
-    /* xRollbackTo */ 0,
+    /* xSavepoint  */ fsSavepoint,
+    /* xRelease    */ fsRelease,
+    /* xRollbackTo */ fsRollbackTo,
     /* xShadowName */ 0,
 };
 
 int flows_register(sqlite3 *db, prov_global *g) {
-  int rc = sqlite3_create_module_v2(db, "provisioning_flows", &flModule, g, 0);
+  /* the registry of flows tables, for provisioning_flow_reset(): freed with the module */
+  flow_registry *r = flow_registry_new(g);
+  if (!r) return SQLITE_NOMEM;
+  int rc = sqlite3_create_module_v2(db, "provisioning_flows", &flModule, r, flow_registry_free);
   if (rc == SQLITE_OK) rc = sqlite3_create_module_v2(db, "provisioning_flow_sets", &fsModule, g, 0);
+  if (rc == SQLITE_OK) rc = flow_reset_register(db, r);
   return rc;
 }

@@ -9,6 +9,8 @@
 ** Registers, on each connection:
 **   provisioning_events                 virtual table module (events.c)
 **   provisioning_flows, provisioning_flow_sets   modules (flows.c)
+**   provisioning_flow_reset(flow_set_id, id [, table])  reset action of a
+**                                       flow, sent at once (flow_reset.c)
 **   provisioning_steps(json), provisioning_modified_properties(json)
 **                                       table-valued functions (steps.c)
 **   provisioning_version()              the VERSION file's text

@@ -31,20 +31,20 @@ const sch_column sch_events[EV_NCOLUMN] = {
     {"duration_ms", "INTEGER", SCH_INT, {"durationInMilliseconds"}, EQ | GT | LT, 0, 0},
     /* an older Graph page says status filters ignore case: never exact */
     {"status", "VARCHAR(32)", SCH_TEXT, {"provisioningStatusInfo/status", "statusInfo/status"}, EQ | CT, 0, 1},
+    /* v1.0: provisioningStatusInfo/errorInformation/...; beta: statusInfo is a
+       statusDetails, the error fields directly on it (beta metadata) */
     {"error_code", "VARCHAR(255)", SCH_TEXT,
-     {"provisioningStatusInfo/errorInformation/errorCode", "statusInfo/errorInformation/errorCode"}, 0, 0, 0},
+     {"provisioningStatusInfo/errorInformation/errorCode", "statusInfo/errorCode"}, 0, 0, 0},
     {"error_category", "VARCHAR(32)", SCH_TEXT,
-     {"provisioningStatusInfo/errorInformation/errorCategory", "statusInfo/errorInformation/errorCategory"}, 0, 0, 0},
-    {"error_reason", "TEXT", SCH_TEXT,
-     {"provisioningStatusInfo/errorInformation/reason", "statusInfo/errorInformation/reason"}, 0, 0, 0},
+     {"provisioningStatusInfo/errorInformation/errorCategory", "statusInfo/errorCategory"}, 0, 0, 0},
+    {"error_reason", "TEXT", SCH_TEXT, {"provisioningStatusInfo/errorInformation/reason", "statusInfo/reason"}, 0, 0, 0},
     {"recommended_action", "TEXT", SCH_TEXT,
-     {"provisioningStatusInfo/errorInformation/recommendedAction", "statusInfo/errorInformation/recommendedAction"},
-     0, 0, 0},
+     {"provisioningStatusInfo/errorInformation/recommendedAction", "statusInfo/recommendedAction"}, 0, 0, 0},
     {"error_details", "TEXT", SCH_TEXT,
-     {"provisioningStatusInfo/errorInformation/additionalDetails", "statusInfo/errorInformation/additionalDetails"},
-     0, 0, 0},
+     {"provisioningStatusInfo/errorInformation/additionalDetails", "statusInfo/additionalDetails"}, 0, 0, 0},
     {"initiated_by_id", "VARCHAR(64)", SCH_TEXT, {"initiatedBy/id"}, 0, 0, 0},
     {"initiated_by_name", "VARCHAR(255)", SCH_TEXT, {"initiatedBy/displayName"}, EQ | CT, 0, 0},
+    /* initiatingType is in no metadata (a typo in one docs example): a fallback, not a beta name */
     {"initiator_type", "VARCHAR(32)", SCH_TEXT, {"initiatedBy/initiatorType", "initiatedBy/initiatingType"}, 0, 0, 0},
     {"service_principal_id", "VARCHAR(64)", SCH_TEXT, {"servicePrincipal/id"}, EQ, 0, 0},
     {"service_principal_name", "VARCHAR(255)", SCH_TEXT, {"servicePrincipal/displayName", "servicePrincipal/name"}, EQ,

@@ -2,7 +2,8 @@
 ** schema.h: the column catalogue of provisioning_events.
 **
 ** For each column: its SQL name and declared type, the Graph path(s) that
-** fill it (v1.0 first, then the beta or older spellings), its value kind,
+** fill it (v1.0 first, then the beta or older spellings; the first that
+** holds a non-null value wins, so v1.0 is preferred when both are there), its value kind,
 ** and what Graph can filter and sort on it (the "graph profile", from
 ** GRAPH.md). The plan and the OData writer read only this table.
 */

@@ -87,8 +87,10 @@ struct prov_source {
   void (*xStats)(prov_stream *, prov_stats *);
   /*
   ** Send one write: zMethod "POST" / "PATCH" / "DELETE" to zPath with the
-  ** JSON body (or NULL). On success *piStatus is the HTTP status and
-  ** *pzResp the response body (sqlite3_malloc'd, may be NULL).
+  ** JSON body (or NULL); also "GET" of one entity. On success *piStatus is
+  ** the HTTP status and *pzResp the response body (sqlite3_malloc'd, may be
+  ** NULL); on failure *piStatus is the HTTP status when an answer came
+  ** (e.g. 404), else 0.
   */
   int (*xWrite)(prov_source *, const char *zMethod, const char *zPath,
                 const char *zBody, int *piStatus, char **pzResp,

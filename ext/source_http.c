@@ -1982,9 +1982,9 @@ static int hs_write(prov_source *pSrc, const char *zMethod, const char *zPath, c
     r->zCtype = "application/json";
   }
   int rc = req_run(r, pzErr);
+  *piStatus = (int)r->iStatus; /* also on failure: a caller may tell a 404 from other errors */
   if (rc == SQLITE_OK) {
     size_t n;
-    *piStatus = (int)r->iStatus;
     char *z = req_take_body(r, &n);
     if (z && n == 0) {
       sqlite3_free(z);

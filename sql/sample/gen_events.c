@@ -14,10 +14,14 @@
 **                  array  a bare JSON array (one event per line inside it)
 **                  ndjson one event object per line
 **   --page-size K  events per page for --format pages (default 1000)
-**   --beta         beta property names: "action", "statusInfo" and
-**                  initiatedBy "initiatingType" (instead of
-**                  provisioningAction, provisioningStatusInfo, initiatorType),
-**                  and the beta @odata.context URL
+**   --beta         what Graph's beta returns (beta metadata): the v1.0
+**                  members and, beside them, the beta spellings "action"
+**                  (after provisioningAction) and "statusInfo" (after
+**                  provisioningStatusInfo), a statusDetails: "@odata.type":
+**                  "#microsoft.graph.statusDetails", status and the error
+**                  fields on the same object (no errorInformation level),
+**                  or {status} alone when there is no error; and the beta
+**                  @odata.context URL. Same events as without --beta.
 **   --out FILE     output file (default stdout)
 **
 ** Needs nothing but libc. No rand(), no time(): a splitmix64 generator seeded
@@ -26,15 +30,16 @@
 **
 ** Each event, compact JSON, keys always in this order:
 **   id, activityDateTime, tenantId, jobId, cycleId, changeId,
-**   provisioningAction (beta: action), durationInMilliseconds,
-**   initiatedBy {id, displayName, initiatorType (beta: initiatingType)},
+**   provisioningAction (--beta: then action), durationInMilliseconds,
+**   initiatedBy {id, displayName, initiatorType},
 **   servicePrincipal {id, displayName},
 **   sourceSystem {id, displayName, details{}}, targetSystem {same},
 **   sourceIdentity {id, displayName, identityType, details{}},
 **   targetIdentity {same},
-**   provisioningStatusInfo (beta: statusInfo) {status, errorInformation},
+**   provisioningStatusInfo {status, errorInformation},
 **     errorInformation: null, or {errorCode, errorCategory, reason,
 **     additionalDetails, recommendedAction}
+**   (--beta: then statusInfo {[@odata.type,] status[, the five error fields]})
 **   provisioningSteps [{name, provisioningStepType, status, description,
 **     details{}}], modifiedProperties [{displayName, oldValue, newValue}]
 ** Values that can be JSON null: provisioningStatusInfo.errorInformation,
@@ -846,15 +851,19 @@ static void put_event(u64 iEvent, i64 t, int prec, int off, int z, int round, in
   PUTL(",\"changeId\":");
   h = mix64(iEvent + (g_seedKey ^ 0xA5A5A5A55A5A5A5AULL));
   put_unique_guid(h);
-  if (g_beta) PUTL(",\"action\":"); else PUTL(",\"provisioningAction\":");
+  PUTL(",\"provisioningAction\":");
   put_jstr(ACTIONS[action]);
+  if (g_beta) {
+    PUTL(",\"action\":");
+    put_jstr(ACTIONS[action]);
+  }
   PUTL(",\"durationInMilliseconds\":");
   put_uint(dur);
 
   /* initiatedBy */
   PUTL(",\"initiatedBy\":{\"id\":");
   r = unit();
-  const char *zInitType = g_beta ? ",\"initiatingType\":" : ",\"initiatorType\":";
+  const char *zInitType = ",\"initiatorType\":";
   if (r < 0.92) {
     PUTL("\"\",\"displayName\":\"Azure AD Provisioning Service\"");
     puts_(zInitType);
@@ -924,9 +933,13 @@ static void put_event(u64 iEvent, i64 t, int prec, int off, int z, int round, in
   }
 
   /* status */
-  puts_(g_beta ? ",\"statusInfo\":{\"status\":" : ",\"provisioningStatusInfo\":{\"status\":");
+  PUTL(",\"provisioningStatusInfo\":{\"status\":");
   put_jstr(STATUSES[status]);
   PUTL(",\"errorInformation\":");
+  /* the error object is written once (one set of draws) and, for --beta,
+     its members again inside statusInfo: make room so it stays in g_buf */
+  if (g_len > OUT_CAP - (64u << 10)) out_flush();
+  size_t iErrStart = g_len;
   if (err < 0) {
     PUTL("null}");
   } else {
@@ -942,6 +955,23 @@ static void put_event(u64 iEvent, i64 t, int prec, int off, int z, int round, in
     PUTL(",\"recommendedAction\":");
     if (e->zAction && chance(0.85)) put_tmpl_str(e->zAction, &c); else PUTL("null");
     PUTL("}}");
+  }
+  if (g_beta) {
+    size_t iErrEnd = g_len;
+    if (iErrEnd < iErrStart || iErrEnd - iErrStart > (64u << 10)) die("error object too long");
+    PUTL(",\"statusInfo\":{");
+    if (err >= 0) PUTL("\"@odata.type\":\"#microsoft.graph.statusDetails\",");
+    PUTL("\"status\":");
+    put_jstr(STATUSES[status]);
+    if (err >= 0) {
+      /* {"errorCode":...}} : the members without the braces */
+      static char zErrCopy[64u << 10];
+      size_t nErr = iErrEnd - iErrStart - 3;
+      memcpy(zErrCopy, g_buf + iErrStart + 1, nErr);
+      putc_(',');
+      putn(zErrCopy, nErr);
+    }
+    putc_('}');
   }
 
   /* steps */

@@ -597,7 +597,7 @@ function routeGraph(ctx) {
       if (ctx.method === 'GET') {
         const i = findEvent(s, id);
         if (i < 0) return sendError(ctx, 404, 'ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
-        return sendJson(ctx, 200, Object.assign({ '@odata.context': contextUrl(ctx, '/$entity') }, eventsOf(s)[i]));
+        return sendJson(ctx, 200, Object.assign({ '@odata.context': contextUrl(ctx, '/$entity') }, versionShape(ctx, eventsOf(s)[i])));
       }
       if (ctx.method === 'PATCH') return patchEvent(ctx, id, parseJsonBody(ctx));
       return sendError(ctx, 405, 'MethodNotAllowed', `${ctx.method} is not supported on provisioning events.`, { Allow: 'GET, PATCH' });
@@ -663,7 +663,7 @@ function listEvents(ctx) {
       rs = idx.map((e) => e[2]);
     }
   }
-  const items = rs.slice(offset, offset + size);
+  const items = rs.slice(offset, offset + size).map((ev) => versionShape(ctx, ev));
   const context = contextUrl(ctx, select ? `(${select.join(',')})` : '');
   let link = null;
   if (offset + size < rs.length) {
@@ -694,6 +694,35 @@ function listEvents(ctx) {
       (link ? ',"@odata.nextLink":' + JSON.stringify(link) : '') + '}';
   };
   return send(ctx, 200, { 'Content-Type': JSON_TYPE }, body, JSON.stringify([s.version, key, offset, size, context, link]));
+}
+
+// What Graph's beta returns for an event (beta metadata): the v1.0 members
+// and, beside them, the beta ones: "action" (a string) and "statusInfo", a
+// statusDetails carrying status and the error fields on the same object (no
+// errorInformation level; "@odata.type" names the subtype), or a plain
+// statusBase {status} when there is no error. An event
+// that already carries a beta spelling is served as it is (so a data file of
+// beta-only events gives beta-only events). /v1.0 serves the events as loaded.
+const BETA_SHAPE = new WeakMap();
+const STATUS_DETAILS = ['errorCode', 'errorCategory', 'reason', 'recommendedAction', 'additionalDetails'];
+function versionShape(ctx, ev) {
+  if (ctx.version !== 'beta' || !ev || typeof ev !== 'object' || 'action' in ev || 'statusInfo' in ev) return ev;
+  let b = BETA_SHAPE.get(ev);
+  if (b === undefined) {
+    b = Object.assign({}, ev);
+    if (typeof ev.provisioningAction === 'string') b.action = ev.provisioningAction;
+    const psi = ev.provisioningStatusInfo;
+    if (psi && typeof psi === 'object') {
+      const e = psi.errorInformation;
+      const si = {};
+      if (e && typeof e === 'object') si['@odata.type'] = '#microsoft.graph.statusDetails';
+      si.status = psi.status === undefined ? null : psi.status;
+      if (e && typeof e === 'object') for (const k of STATUS_DETAILS) if (k in e) si[k] = e[k];
+      b.statusInfo = si;
+    }
+    BETA_SHAPE.set(ev, b);
+  }
+  return b;
 }
 
 // Events are never changed in place (writes replace the object), so an
@@ -830,18 +859,60 @@ function flowSetOut(fs) {
   return rest;
 }
 
+// Flow sets: POST the collection (201, the new set), PATCH {id} (204, merged),
+// DELETE {id} (204). displayName and filter are the writable members.
+const FLOW_SET_WRITABLE = new Set(['displayName', 'filter']);
+function flowSetBody(ctx, bCreate) {
+  const b = parseJsonBody(ctx);
+  for (const k of Object.keys(b)) {
+    if (k === '@odata.type' && b[k] === '#microsoft.graph.industryData.outboundProvisioningFlowSet') continue;
+    if (!FLOW_SET_WRITABLE.has(k)) throw new od.BadRequest(`The property '${k}' cannot be set on an outboundProvisioningFlowSet.`);
+  }
+  if (bCreate && typeof b.displayName !== 'string') throw new od.BadRequest("The property 'displayName' is required.");
+  if ('displayName' in b && typeof b.displayName !== 'string') throw new od.BadRequest("The property 'displayName' must be a string.");
+  if ('filter' in b && b.filter !== null && (typeof b.filter !== 'object' || Array.isArray(b.filter))) throw new od.BadRequest("The property 'filter' must be an object.");
+  return b;
+}
+function createFlowSet(ctx, base) {
+  const b = flowSetBody(ctx, true);
+  const now = nowIso7();
+  const set = { id: crypto.randomUUID(), displayName: b.displayName, filter: b.filter === undefined ? null : b.filter, createdDateTime: now, lastModifiedDateTime: now, flows: [] };
+  ctx.s.flowSets.push(set);
+  return sendJson(ctx, 201, Object.assign({ '@odata.context': base + '/$entity' }, flowSetOut(set)));
+}
+function writeFlowSet(ctx, set) {
+  const sets = ctx.s.flowSets;
+  if (ctx.method === 'DELETE') {
+    sets.splice(sets.indexOf(set), 1);
+    return send(ctx, 204, {}, null);
+  }
+  const b = flowSetBody(ctx, false);
+  for (const k of FLOW_SET_WRITABLE) if (k in b) set[k] = b[k];
+  set.lastModifiedDateTime = nowIso7();
+  return send(ctx, 204, {}, null);
+}
+
 function flowRoutes(ctx, segs, low) {
   const { s } = ctx;
   const base = 'https://graph.microsoft.com/beta/$metadata#external/industryData/outboundProvisioningFlowSets';
   if (segs.length === 0) {
-    if (ctx.method !== 'GET') return sendError(ctx, 405, 'MethodNotAllowed', `${ctx.method} is not supported here.`);
+    if (ctx.method === 'POST') return createFlowSet(ctx, base);
+    if (ctx.method !== 'GET') return sendError(ctx, 405, 'MethodNotAllowed', `${ctx.method} is not supported here.`, { Allow: 'GET, POST' });
     return sendJson(ctx, 200, { '@odata.context': base, value: s.flowSets.map(flowSetOut) });
   }
   const set = s.flowSets.find((x) => x.id === segs[0]);
   if (!set) return sendError(ctx, 404, 'ResourceNotFound', `Flow set '${segs[0]}' was not found.`);
   if (segs.length === 1) {
-    if (ctx.method !== 'GET') return sendError(ctx, 405, 'MethodNotAllowed', `${ctx.method} is not supported here.`);
+    if (ctx.method === 'PATCH' || ctx.method === 'DELETE') return writeFlowSet(ctx, set);
+    if (ctx.method !== 'GET') return sendError(ctx, 405, 'MethodNotAllowed', `${ctx.method} is not supported here.`, { Allow: 'GET, PATCH, DELETE' });
     return sendJson(ctx, 200, Object.assign({ '@odata.context': base + '/$entity' }, flowSetOut(set)));
+  }
+  // the reset action: POST .../provisioningFlows/{id}/reset, 202, no body
+  if (segs.length === 4 && low[1] === 'provisioningflows' && low[3] === 'reset') {
+    if (!set.flows.some((f) => f.id === segs[2])) return sendError(ctx, 404, 'ResourceNotFound', `Provisioning flow '${segs[2]}' was not found.`);
+    if (ctx.method !== 'POST') return sendError(ctx, 405, 'MethodNotAllowed', `${ctx.method} is not supported on reset.`, { Allow: 'POST' });
+    if (ctx.bodyText) throw new od.BadRequest('The reset action takes no request body.');
+    return send(ctx, 202, {}, null);
   }
   if (low[1] !== 'provisioningflows' || segs.length > 3) return sendError(ctx, 400, 'BadRequest', `Resource not found for the segment '${segs[1]}'.`);
   const ctxFlows = `${base}('${set.id}')/provisioningFlows`;

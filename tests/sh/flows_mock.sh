@@ -110,12 +110,12 @@ QUERY PLAN
 `--SCAN flr VIRTUAL TABLE INDEX 1:GET /external/industryData/outboundProvisioningFlowSets/{flow_set_id}/provisioningFlows
 EOF
 check "read: rows, types, JSON columns, plan" diff -u "$TMP/exp.read" "$TMP/out"
-check "read: requests (all sets, then one set without the set list, no request for = NULL)" pylog '
+check "read: requests (all sets, then one set without the set list, one flow by id, no request for = NULL)" pylog '
 paths = [r["method"] + " " + r["path"].split("/beta", 1)[1] for r in log]
 P = "/external/industryData/outboundProvisioningFlowSets"
 want = ["GET " + P, "GET " + P + "/fs-0001/provisioningFlows", "GET " + P + "/fs-0002/provisioningFlows",
-        "GET " + P + "/fs-0002/provisioningFlows", "GET " + P + "/fs-0001/provisioningFlows",
-        "GET " + P + "/fs-0001/provisioningFlows", "GET " + P + "/fs-0002/provisioningFlows"]
+        "GET " + P + "/fs-0002/provisioningFlows", "GET " + P + "/fs-0001/provisioningFlows/fl-0001",
+        "GET " + P + "/fs-0001/provisioningFlows/fl-0002", "GET " + P + "/fs-0002/provisioningFlows/fl-0004"]
 assert paths == want, paths
 assert all("$select" not in r["url"] and "$filter" not in r["url"] for r in log), log
 '
@@ -148,7 +148,7 @@ raw|Fabrikam College: groups
 view|2
 join|Contoso District: staff and students|2
 join|Fabrikam College: groups|2
-Parse error near line 11: table fs may not be modified
+Runtime error near line 11: provisioning_flow_sets: this table is read-only: create it with writable=1 to send INSERT, UPDATE and DELETE to Microsoft Graph
 EOF
 check "flow sets: listing, raw, view, join with flows, read-only" diff -u "$TMP/exp.sets" "$TMP/out"
 
@@ -255,7 +255,7 @@ EOF
 scen upd
 run_sql upd <<'SQL'
 .mode list
-UPDATE fl SET readiness_status = 'ready' WHERE flow_set_id = 'fs-0002' AND id = 'fl-0004';
+UPDATE fl SET creation_options = '{"createBasedOnRoleGroup":false}' WHERE flow_set_id = 'fs-0002' AND id = 'fl-0004';
 UPDATE fl SET management_options = '{ "additionalAttributes": [] }', create_unmatched_users = 0 WHERE id = 'fl-0001';
 -- the same value again: nothing to send
 UPDATE fl SET creation_options = '{"createBasedOnOrg": true, "createBasedOnOrgPlusRoleGroup": false}' WHERE id = 'fl-0003';
@@ -266,7 +266,7 @@ SELECT 'left', group_concat(id) FROM (SELECT id FROM flr ORDER BY id);
 SQL
 cat >"$TMP/exp.upd" <<'EOF'
 after|fl-0001|ready|{"configurations":[{"licenseSkus":["Sku1"],"defaultPasswordSettings":{"@odata.type":"#microsoft.graph.industryData.simplePasswordSettings","password":"********"}}]}|{"additionalAttributes":[]}|0
-after|fl-0004|ready|{"createBasedOnRoleGroup":true,"createBasedOnOrgPlusRoleGroup":false}||
+after|fl-0004|failed|{"createBasedOnRoleGroup":false}||
 left|fl-0001,fl-0003,fl-0004
 EOF
 check "update/delete: rows read back" diff -u "$TMP/exp.upd" "$TMP/out"
@@ -275,7 +275,7 @@ P = "/external/industryData/outboundProvisioningFlowSets"
 got = [(r["method"], r["path"].split("/beta", 1)[1], r["body"], r["status"]) for r in writes]
 want = [
   ("PATCH", P + "/fs-0002/provisioningFlows/fl-0004",
-   "{\"@odata.type\":\"#microsoft.graph.industryData.securityGroupProvisioningFlow\",\"readinessStatus\":\"ready\"}", 204),
+   "{\"@odata.type\":\"#microsoft.graph.industryData.securityGroupProvisioningFlow\",\"creationOptions\":{\"createBasedOnRoleGroup\":false}}", 204),
   ("PATCH", P + "/fs-0001/provisioningFlows/fl-0001",
    "{\"@odata.type\":\"#microsoft.graph.industryData.userProvisioningFlow\",\"managementOptions\":{\"additionalAttributes\":[]},\"createUnmatchedUsers\":false}", 204),
   ("DELETE", P + "/fs-0001/provisioningFlows/fl-0002", None, 204),
@@ -352,7 +352,7 @@ UPDATE fl SET flow_set_id = 'fs-0002' WHERE id = 'fl-0001';
 UPDATE fl SET flow_type = 'classGroup' WHERE id = 'fl-0001';
 UPDATE fl SET created_date_time = '2020-01-01 00:00:00' WHERE id = 'fl-0001';
 UPDATE fl SET last_modified_date_time = '2020-01-01 00:00:00' WHERE id = 'fl-0001';
-UPDATE fl SET configuration = 'not json' WHERE id = 'fl-0002';
+UPDATE fl SET management_options = 'not json' WHERE id = 'fl-0001';
 UPDATE fl SET create_unmatched_users = -1 WHERE id = 'fl-0001';
 UPDATE fl SET raw = '{}' WHERE id = 'fl-0001';
 INSERT INTO flr(flow_set_id, flow_type) VALUES ('fs-0001', 'user');
@@ -383,7 +383,7 @@ Runtime error near line 23: provisioning_flows: flow_set_id cannot be changed by
 Runtime error near line 24: provisioning_flows: flow_type cannot be changed by UPDATE (DELETE the flow and INSERT a new one)
 Runtime error near line 25: provisioning_flows: created_date_time cannot be changed by UPDATE (Graph sets it)
 Runtime error near line 26: provisioning_flows: last_modified_date_time cannot be changed by UPDATE (Graph sets it)
-Runtime error near line 27: provisioning_flows: configuration is not valid JSON (invalid literal at byte 0)
+Runtime error near line 27: provisioning_flows: management_options is not valid JSON (invalid literal at byte 0)
 Runtime error near line 28: provisioning_flows: create_unmatched_users must be 0 or 1 (or NULL)
 Runtime error near line 29: provisioning_flows: raw cannot be updated: set the columns instead
 Runtime error near line 30: provisioning_flows: this table is read-only: create it with writable=1 to send INSERT, UPDATE and DELETE to Microsoft Graph

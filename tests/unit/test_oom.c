@@ -458,11 +458,21 @@ int main(void) {
        " max_retries=0, rate_limit=100000, rate_window=1);",
        "INSERT INTO f(flow_set_id, flow_type, readiness_status, creation_options) VALUES ('fs-0001', "
        " 'administrativeUnit', 'notReady', '{\"createBasedOnOrg\":true, \"createBasedOnOrgPlusRoleGroup\":false}');"
-       "UPDATE f SET readiness_status = 'ready', create_unmatched_users = 1"
+       "UPDATE f SET create_unmatched_users = 1, management_options = '{\"additionalOptions\":{\"studentAgeGroup\":\"minor\"}}'"
        " WHERE flow_set_id = 'fs-0001' AND readiness_status = 'notReady';"
-       "SELECT flow_set_id, flow_type, readiness_status, creation_options, create_unmatched_users FROM f"
-       " WHERE flow_set_id = 'fs-0001' ORDER BY flow_type, readiness_status;",
+       "SELECT flow_set_id, flow_type, readiness_status, creation_options, create_unmatched_users, management_options"
+       " FROM f WHERE flow_set_id = 'fs-0001' ORDER BY flow_type, readiness_status;"
+       "SELECT id, flow_type FROM f WHERE flow_set_id = 'fs-0001' AND id IN ('fl-0002', 'fl-9999');"
+       "SELECT provisioning_flow_reset('fs-0001', 'fl-0001'), provisioning_flow_reset('fs-0002', 'fl-0003', 'temp.f');",
        0, "oomfl"},
+      {"mock flow sets",
+       "CREATE VIRTUAL TABLE temp.s USING provisioning_flow_sets(source='@MOCK@/s/oomfs/beta', writable=1, "
+       " max_retries=0, rate_limit=100000, rate_window=1);",
+       "INSERT INTO s(display_name, filter) VALUES ('O''Brien set', '{\"attribute\": \"orgExternalId\", \"in\": [\"o\"]}');"
+       "UPDATE s SET display_name = 'renamed', filter = NULL WHERE id = 'fs-0002';"
+       "DELETE FROM s WHERE id = 'fs-0001';"
+       "SELECT display_name, filter FROM s ORDER BY display_name;",
+       0, "oomfs"},
   };
   int nScen = (int)(sizeof(aScen) / sizeof(aScen[0]));
   const char *zMock = getenv("MOCK_URL");
