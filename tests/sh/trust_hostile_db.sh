@@ -19,7 +19,8 @@
 # The victim's environment also sets http_proxy/https_proxy/ALL_PROXY to a
 # second listener P.
 # Run 1 (sqlite3 shell and Debian's python3, PROVISIONING_ALLOWED_HOSTS unset):
-#   every use fails naming the host and PROVISIONING_ALLOWED_HOSTS; S and P
+#   (and a third run, shell, without proxy variables, so each attack shows on
+#   its own) every use fails naming the host and PROVISIONING_ALLOWED_HOSTS; S and P
 #   receive nothing; no file changes or appears (sha256 of every file).
 # Run 2 (the same file, PROVISIONING_ALLOWED_HOSTS=127.0.0.1): rows come back
 #   (so run 1 shows the rule, not a broken extension); P still receives nothing
@@ -126,13 +127,15 @@ for q in sys.argv[3:]:
 con.close()
 PY
 
+PROXY=1 # 0: no proxy variables (so that each attack shows on its own, not only through the proxy)
 victim_env() { # allowed-hosts value, then the command
   local allow=$1; shift
-  env -u PROVISIONING_ALLOWED_HOSTS -u XDG_CACHE_HOME -u PROVISIONING_CACHE_DIR \
+  local px=("http_proxy=$P" "https_proxy=$P" "HTTPS_PROXY=$P" "ALL_PROXY=$P" "all_proxy=$P" NO_PROXY= no_proxy=)
+  [ "$PROXY" = 1 ] || px=(-u http_proxy -u https_proxy -u HTTPS_PROXY -u ALL_PROXY -u all_proxy)
+  env -u PROVISIONING_ALLOWED_HOSTS -u XDG_CACHE_HOME -u PROVISIONING_CACHE_DIR "${px[@]}" \
     ${allow:+PROVISIONING_ALLOWED_HOSTS=$allow} HOME="$W/home" \
     TRUST_CANARY="$CANARY" AZURE_TENANT_ID=tenant-1 AZURE_CLIENT_ID=client-1 AZURE_CLIENT_SECRET="$SECRET" \
     PROVISIONING_AUTHORITY_HOST="$S" PROVISIONING_TRACE=1 PROVISIONING_SOURCE= \
-    http_proxy="$P" https_proxy="$P" HTTPS_PROXY="$P" ALL_PROXY="$P" all_proxy="$P" NO_PROXY= no_proxy= \
     "$@"
 }
 run_shell() { # allowed-hosts out
@@ -156,10 +159,11 @@ leaked() { # file: does it hold any of the secrets?
 
 # ---- run 1: hosts not allowed
 snapshot >"$W/before.sha"
-for who in shell python; do
+for case in shell python shell-noproxy; do
+  who=${case%-noproxy}; PROXY=1; [ $case = shell-noproxy ] && { PROXY=0; who=$case; }
   [ $who = python ] && [ $PY_OK = 0 ] && { echo "note: python run skipped (asan preload)"; continue; }
   out="$W/denied.$who.out"
-  run_$who "" "$out"
+  run_${who%-noproxy} "" "$out"
   sed 's/^/    /' "$out" | head -60
   n_err=$(grep -c "host '127.0.0.1' (port $(cat "$W/S.port")) of source= is not allowed.*PROVISIONING_ALLOWED_HOSTS" "$out")
   check "$who, denied: every table, view and the trigger fails naming the host and PROVISIONING_ALLOWED_HOSTS ($n_err of 11)" \
@@ -177,19 +181,20 @@ done
 # ---- run 2: the same file, loopback allowed by the environment (its trigger
 # writes inbox and loot in gift.db: that file may change now)
 snapshot gift.db >"$W/before.sha"
-for who in shell python; do
+for case in shell python shell-noproxy; do
+  who=${case%-noproxy}; PROXY=1; [ $case = shell-noproxy ] && { PROXY=0; who=$case; }
   [ $who = python ] && [ $PY_OK = 0 ] && continue
   : >"$W/S.log"; : >"$W/P.log"
   out="$W/allowed.$who.out"
   t0=$(date +%s)
-  run_$who 127.0.0.1 "$out"
+  run_${who%-noproxy} 127.0.0.1 "$out"
   t1=$(date +%s)
   sed 's/^/    /' "$out" | grep -v '^    provisioning: ' | head -40
   for t in t_env t_file t_azure t_cdb t_cdb2 t_cnew v_env v_all; do
     check "$who, allowed: $t returns its rows" bash -c "grep -q '^$t|ev-1$' '$out' && grep -q '^$t|ev-2$' '$out'"
   done
   check "$who, allowed: t_flows returns its flow" grep -q '^t_flows|fl-1$' "$out"
-  nloot=1; [ $who = python ] && nloot=2 # the shell's run inserted one already
+  nloot=1; [ $who = python ] && nloot=2; [ $who = shell-noproxy ] && nloot=3 # one per run
   check "$who, allowed: the trigger read through t_env (a read-only table may be used so)" grep -q "^loot|$nloot\$" "$out"
   check "$who, allowed: the env: token went to the source" grep -q -F "\"authorization\": \"Bearer $CANARY\"" "$W/S.log"
   check "$who, allowed: the file: token went to the source" grep -q -F "\"authorization\": \"Bearer $FILETOK\"" "$W/S.log"
@@ -200,6 +205,7 @@ for who in shell python; do
   check "$who, allowed: t_lim fails at once: max_wait capped at 180" \
     grep -q "the server asked to retry after 1000 s, more than the 180 s left of max_wait=180" "$out"
   check "$who, allowed: the run took less than 30 s ($((t1 - t0)) s)" [ $((t1 - t0)) -lt 30 ]
+  check "$who, allowed: t_lim was requested (the route that answers 429)" grep -q '/retry/' "$W/S.log"
   for opt in max_response max_wait max_retries rate_limit rate_window connect_timeout low_speed_time; do
     check "$who, allowed: the trace names the cap of $opt" grep -q "$opt=.* from the database file's schema is past" "$out"
   done

@@ -288,6 +288,7 @@ static int canary_in_memory(void) {
     char perm[8];
     if (sscanf(line, "%lx-%lx %7s", &a, &b, perm) != 3 || perm[0] != 'r' || perm[1] != 'w') continue;
     if (strstr(line, "[vvar]") || strstr(line, "[vsyscall]")) continue;
+    if (b - a > (1UL << 30)) continue; /* a sanitizer's shadow memory, not the heap */
     for (unsigned long p = a; p < b; p += sizeof(aBuf) - CANARY_LEN) {
       size_t want = b - p < sizeof(aBuf) ? b - p : sizeof(aBuf);
       ssize_t got = pread(fd, aBuf, want, (off_t)p);
