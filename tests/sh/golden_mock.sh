@@ -164,8 +164,8 @@ import json, sys
 log = json.load(open(sys.argv[1]))
 sent = [r["query"] for r in log if r["method"] == "GET" and "$skiptoken" not in r["query"]]
 want = [
-    {"$filter": "provisioningStatusInfo/status eq 'failure' and (activityDateTime gt 2024-06-01T00:00:00.0000000Z"
-                " or activityDateTime eq 2024-06-01T00:00:00.0000000Z)",
+    # '2024-06-01' is midnight UTC (provisioning_time): after it is gt, exactly
+    {"$filter": "provisioningStatusInfo/status eq 'failure' and activityDateTime gt 2024-06-01T00:00:00.0000000Z",
      "$orderby": "activityDateTime desc", "$top": "5", "$select": "id,activityDateTime,provisioningStatusInfo"},
     {"$filter": "(provisioningAction eq 'delete' or provisioningAction eq 'disable') and contains(targetIdentity/displayName,'Brien')",
      "$top": "1000", "$select": "id,provisioningAction,targetIdentity"},
