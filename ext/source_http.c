@@ -1856,6 +1856,16 @@ static char *stream_first_url(http_stream *st) {
 */
 static int stream_refused(http_stream *st, const char *zBody, const char *zErr) {
   unsigned mDrop = st->mUsed & ~st->mPending;
+  if (st->q->iOrderCol >= 0 && (mDrop & ODATA_FORM_ORDERBY) &&
+      odata_form_to_drop(ODATA_FORM_ORDERBY, zBody) == ODATA_FORM_ORDERBY) {
+    /* SQLite was promised this order: the statement fails, but the next
+       ones are planned to sort in SQLite */
+    char zOrigin[300];
+    hs_origin_key(st->pSrc, zOrigin, sizeof(zOrigin));
+    odata_refused_add(zOrigin, ODATA_FORM_ORDERBY);
+    if (trace_on()) fprintf(stderr, "provisioning: %s refuses $orderby: not sent there again by this process\n", zOrigin);
+    return SQLITE_ERROR;
+  }
   if (st->q->iOrderCol >= 0) mDrop &= ~ODATA_FORM_ORDERBY;
   unsigned form = odata_form_to_drop(mDrop, zBody);
   if (!form) return SQLITE_ERROR;
