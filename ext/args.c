@@ -20,7 +20,7 @@ SQLITE_EXTENSION_INIT3
 static const char *const azKeys[] = {
     "source", "auth", "collection", "ca_file", "page_size", "page_max", "select", "rate_limit",
     "rate_window", "max_retries", "max_wait", "retry_base", "connect_timeout", "low_speed_time",
-    "max_response", "cache", "cache_ttl", "writable", "ref", "pushdown", "timeout", 0};
+    "max_response", "cache", "cache_ttl", "writable", "ref", "pushdown", "timeout", "odata", 0};
 
 static const char *const azSecretKeys[] = {"token", "access_token", "bearer", "secret", "client_secret",
                                            "password", "key", "api_key", 0};
@@ -75,7 +75,7 @@ int prov_options_parse(const char *zModule, int argc, const char *const *argv, p
   memset(o, 0, sizeof(*o));
   o->zCollection = "provisioning";
   o->nPageMax = 1000;
-  o->bSelect = 1;
+  o->bSelect = -1; /* as the profile says: off for odata=documented */
   o->nRateLimit = 5;
   o->rRateWindow = 10;
   o->nMaxRetries = 3;
@@ -212,6 +212,15 @@ int prov_options_parse(const char *zModule, int argc, const char *const *argv, p
         if (!parse_num(zV, 0.001, 86400, &r)) goto bad_number;
         o->rTimeout = r;
         break;
+      case 21:
+        if (sqlite3_stricmp(zV, "documented") && sqlite3_stricmp(zV, "extended")) {
+          *pzErr = sqlite3_mprintf("%s: odata= is 'documented' (the default: only the OData Microsoft documents "
+                                   "for this API) or 'extended' (also `or` and $select), not '%s'",
+                                   zModule, zV);
+          goto error;
+        }
+        o->bODataExtended = sqlite3_stricmp(zV, "extended") == 0;
+        break;
       default: {
         sqlite3_str *s = sqlite3_str_new(0);
         for (int j = 0; azKeys[j]; j++) sqlite3_str_appendf(s, "%s%s", j ? ", " : "", azKeys[j]);
@@ -227,6 +236,7 @@ int prov_options_parse(const char *zModule, int argc, const char *const *argv, p
     *pzErr = sqlite3_mprintf("%s: option %s='%s' is not a valid number in range", zModule, zKey, zV);
     goto error;
   }
+  if (o->bSelect < 0) o->bSelect = o->bODataExtended;
   if (o->zSource && strpbrk(o->zSource, "\r\n")) {
     *pzErr = sqlite3_mprintf("%s: source= must not contain CR or LF", zModule);
     goto error;

@@ -36,6 +36,7 @@
 #include "events.h"
 #include "graph_url.h"
 #include "odata.h"
+#include "odata_forms.h"
 #include "schema.h"
 #include "source.h"
 #include "trust.h"
@@ -87,6 +88,11 @@ typedef struct ev_cursor {
   sqlite3_int64 nReturned;
   int bRecorded; /* counters published (at the end of the scan) */
   sqlite3_int64 iSeq; /* when the scan started, among this connection's scans */
+  /* an IN list sent as one eq request per value (no `or` in the profile) */
+  int iSplit;       /* the IN condition of q, or -1 */
+  int iPart;        /* the value of it the current stream asks for */
+  pq_query qPart;   /* q with that IN as "= value" (borrows q's values) */
+  prov_stats acc;   /* counters of the parts already read */
 } ev_cursor;
 
 /* Set the table's error message; SQLITE_ERROR, or SQLITE_NOMEM when the message could not be made. */
@@ -204,6 +210,9 @@ static int ev_plan_intern(ev_vtab *v, const ev_plan *p) {
 static int evBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *p) {
   ev_vtab *v = (ev_vtab *)pVtab;
   int eProfile = v->pSrc ? v->pSrc->eProfile : PQ_PROFILE_LOCAL;
+  /* the OData forms Graph may be sent now (profile minus what its origin refused) */
+  unsigned mForms = v->pSrc && v->pSrc->xForms ? v->pSrc->xForms(v->pSrc) : ODATA_PROFILE_DOCUMENTED;
+  int bInSplit = 0; /* an IN goes as one request per value: no order across them */
   ev_plan plan;
   pq_cond aCond[EV_MAX_TERMS];
   pv_value aVal[EV_MAX_TERMS];
@@ -244,6 +253,7 @@ static int evBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *p) {
       sqlite3_vtab_in(p, i, 1);
       op = PQ_IN;
       if (eProfile != PQ_PROFILE_LOCAL) bExact = 0;
+      if (eProfile == PQ_PROFILE_GRAPH && !(mForms & ODATA_FORM_OR)) bInSplit = 1;
     }
     int k = plan.nTerm++;
     plan.aTerm[k].iCol = c->iColumn;
@@ -279,13 +289,18 @@ static int evBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *p) {
   if (rRows < 1) rRows = 1;
 
   if (v->opts.bPushdown && p->nOrderBy == 1 && p->aOrderBy[0].iColumn == EV_COLUMN_ACTIVITY_DATE_TIME &&
-      sqlite3_vtab_distinct(p) == 0) {
+      sqlite3_vtab_distinct(p) == 0 &&
+      (eProfile != PQ_PROFILE_GRAPH || ((mForms & ODATA_FORM_ORDERBY) && !bInSplit))) {
     plan.iOrderCol = EV_COLUMN_ACTIVITY_DATE_TIME;
     plan.bDesc = p->aOrderBy[0].desc;
     p->orderByConsumed = 1;
     disp.iOrderCol = plan.iOrderCol;
     disp.bDesc = plan.bDesc;
   }
+  /* LIMIT is a number of rows in the source's order only when SQLite takes
+     that order (or asks for none): otherwise SQLite sorts every row, and a
+     $top from the LIMIT would only make the pages small */
+  if (iLimit >= 0 && p->nOrderBy > 0 && !p->orderByConsumed) iLimit = -1;
   if (iLimit >= 0) {
     sqlite3_value *pLim = 0, *pOff = 0;
     p->aConstraintUsage[iLimit].argvIndex = ++nArg;
@@ -310,8 +325,13 @@ static int evBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *p) {
   char *zShow = 0;
   if (iPlan >= 0) {
     zShow = eProfile == PQ_PROFILE_GRAPH
-                ? odata_build(&disp, 0, v->opts.nPageSize, v->opts.nPageMax, v->opts.bSelect)
+                ? odata_build_ex(&disp, 0, v->opts.nPageSize, v->opts.nPageMax, mForms, 0)
                 : odata_display_local(&disp);
+  }
+  if (zShow && eProfile == PQ_PROFILE_GRAPH && odata_never(&disp)) {
+    /* what is really sent: nothing */
+    sqlite3_free(zShow);
+    zShow = sqlite3_mprintf("no request (a condition no value of Graph's type meets)");
   }
   for (int j = 0; j < disp.nCond; j++) sqlite3_free((char *)aVal[j].z);
   if (iPlan < 0 || !zShow) {
@@ -332,6 +352,7 @@ static int evOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
   if (!c) return SQLITE_NOMEM;
   memset(c, 0, sizeof(*c));
   c->bEof = 1;
+  c->iSplit = -1;
   *ppCursor = &c->base;
   return SQLITE_OK;
 }
@@ -346,6 +367,11 @@ static void ev_cursor_record(ev_cursor *c) {
   prov_stats *g = &v->pGlobal->last;
   memset(g, 0, sizeof(*g));
   if (v->pSrc->xStats) v->pSrc->xStats(c->pStream, g);
+  g->nScanned += c->acc.nScanned;
+  g->nRequests += c->acc.nRequests;
+  g->nBytes += c->acc.nBytes;
+  g->nRefused += c->acc.nRefused;
+  g->mRefusedForms |= c->acc.mRefusedForms;
   g->nReturned = c->nReturned;
   c->bRecorded = 1;
 }
@@ -359,6 +385,11 @@ static void ev_cursor_reset(ev_cursor *c) {
   }
   pq_query_free(&c->q);
   memset(&c->q, 0, sizeof(c->q));
+  sqlite3_free(c->qPart.aCond); /* its values are q's */
+  memset(&c->qPart, 0, sizeof(c->qPart));
+  memset(&c->acc, 0, sizeof(c->acc));
+  c->iSplit = -1;
+  c->iPart = 0;
   c->bEof = 1;
   c->nReturned = 0;
   c->bRecorded = 0;
@@ -389,6 +420,77 @@ static int ev_cursor_row(ev_cursor *c) {
   return SQLITE_OK;
 }
 
+/*
+** Without `or`, an IN list of 2..ODATA_IN_SPLIT_MAX values whose every
+** value has an eq form is read as one request per value (the first such
+** IN of q; duplicates of a value are dropped first). Longer lists, and
+** the others, stay with SQLite (their condition is not sent).
+*/
+static int ev_plan_split(ev_cursor *c) {
+  ev_vtab *v = (ev_vtab *)c->base.pVtab;
+  pq_query *q = &c->q;
+  unsigned mForms = v->pSrc->xForms ? v->pSrc->xForms(v->pSrc) : ODATA_PROFILE_DOCUMENTED;
+  c->iSplit = -1;
+  if (q->bNever || (mForms & ODATA_FORM_OR) || !(mForms & ODATA_FORM_EQ)) return SQLITE_OK;
+  for (int k = 0; k < q->nCond && c->iSplit < 0; k++) {
+    pq_cond *cond = &q->aCond[k];
+    if (cond->op != PQ_IN) continue;
+    int n = 0, bOk = 1;
+    for (int j = 0; j < cond->nVal; j++) {
+      int bDup = 0, bNull;
+      for (int i = 0; i < n && !bDup; i++) bDup = pq_compare(&cond->aVal[i], &cond->aVal[j], &bNull) == 0 && !bNull;
+      if (bDup) {
+        sqlite3_free((char *)cond->aVal[j].z);
+        continue;
+      }
+      cond->aVal[n++] = cond->aVal[j];
+      if (!odata_value_sendable(cond->iCol, &cond->aVal[j])) bOk = 0;
+    }
+    cond->nVal = n;
+    if (bOk && n >= 2 && n <= ODATA_IN_SPLIT_MAX) c->iSplit = k;
+  }
+  if (c->iSplit < 0) return SQLITE_OK;
+  c->qPart = *q;
+  c->qPart.aCond = sqlite3_malloc64(sizeof(pq_cond) * (sqlite3_uint64)q->nCond);
+  if (!c->qPart.aCond) {
+    c->iSplit = -1;
+    return SQLITE_NOMEM;
+  }
+  memcpy(c->qPart.aCond, q->aCond, sizeof(pq_cond) * (size_t)q->nCond);
+  return SQLITE_OK;
+}
+
+/* Open the stream of part iPart of the split IN (closing the previous one). */
+static int ev_open_part(ev_cursor *c, int iPart) {
+  ev_vtab *v = (ev_vtab *)c->base.pVtab;
+  char *zErr = 0;
+  if (c->pStream) {
+    prov_stats st;
+    memset(&st, 0, sizeof(st));
+    if (v->pSrc->xStats) v->pSrc->xStats(c->pStream, &st);
+    c->acc.nScanned += st.nScanned;
+    c->acc.nRequests += st.nRequests;
+    c->acc.nBytes += st.nBytes;
+    c->acc.nRefused += st.nRefused;
+    c->acc.mRefusedForms |= st.mRefusedForms;
+    v->pSrc->xClose(c->pStream);
+    c->pStream = 0;
+  }
+  const pq_cond *in = &c->q.aCond[c->iSplit];
+  pq_cond *part = &c->qPart.aCond[c->iSplit];
+  part->op = PQ_EQ;
+  part->nVal = 1;
+  part->aVal = &in->aVal[iPart];
+  c->iPart = iPart;
+  c->qPart.bNever = c->q.bNever || odata_never(&c->qPart);
+  int rc = v->pSrc->xOpen(v->pSrc, v->zPath, &c->qPart, &c->pStream, &zErr);
+  if (rc) {
+    ev_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_events: %s", sqlite3_errstr(rc)));
+    return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
+  }
+  return SQLITE_OK;
+}
+
 static int evNext(sqlite3_vtab_cursor *cur) {
   ev_cursor *c = (ev_cursor *)cur;
   ev_vtab *v = (ev_vtab *)cur->pVtab;
@@ -397,6 +499,15 @@ static int evNext(sqlite3_vtab_cursor *cur) {
     size_t n;
     char *zErr = 0;
     int rc = v->pSrc->xNext(c->pStream, &z, &n, &zErr);
+    if (rc == SQLITE_DONE && c->iSplit >= 0 && c->iPart + 1 < c->q.aCond[c->iSplit].nVal) {
+      /* the next value of the IN list: its own request */
+      rc = ev_open_part(c, c->iPart + 1);
+      if (rc) {
+        c->bEof = 1;
+        return rc;
+      }
+      continue;
+    }
     if (rc == SQLITE_DONE) {
       c->bEof = 1;
       ev_cursor_record(c);
@@ -418,7 +529,9 @@ static int evNext(sqlite3_vtab_cursor *cur) {
         return rc;
       }
       int bMatch = 1;
-      rc = pq_row_matches(&c->q, ev_row_column_fn, c->pRow, &bMatch);
+      /* a part keeps only its own value's rows: none comes twice, even
+         from a server that compares case-insensitively */
+      rc = pq_row_matches(c->iSplit >= 0 ? &c->qPart : &c->q, ev_row_column_fn, c->pRow, &bMatch);
       if (rc == SQLITE_NOMEM) return rc;
       if (rc == SQLITE_OK && !bMatch) continue;
     }
@@ -496,6 +609,18 @@ static int evFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, in
   }
   c->bRecheck = v->pSrc->eProfile != PQ_PROFILE_LOCAL;
   if (v->pGlobal) c->iSeq = ++v->pGlobal->nSeq;
+  if (v->pSrc->eProfile == PQ_PROFILE_GRAPH) {
+    /* Graph's types can decide a condition without a request (Int32) */
+    if (odata_never(q)) q->bNever = 1;
+    rc = ev_plan_split(c);
+    if (rc) return rc;
+  }
+  if (c->iSplit >= 0) {
+    rc = ev_open_part(c, 0);
+    if (rc) return rc;
+    c->bEof = 0;
+    return evNext(cur);
+  }
   rc = v->pSrc->xOpen(v->pSrc, v->zPath, q, &c->pStream, &zErr);
   if (rc) {
     ev_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_events: %s", sqlite3_errstr(rc)));

@@ -12,6 +12,7 @@
 #ifndef PROV_ODATA_H
 #define PROV_ODATA_H
 
+#include "odata_forms.h"
 #include "plan.h"
 
 /*
@@ -26,10 +27,36 @@ char *odata_build(const pq_query *q, int bEncode, sqlite3_int64 nPageSize,
                   sqlite3_int64 nPageMax, int bSelect);
 
 /*
+** The same with the forms in allow (ODATA_FORM_* of odata_forms.h; a
+** profile minus what the origin refused). *pUsed (may be NULL) receives
+** the forms actually written: what a 400 can be blamed on.
+*/
+char *odata_build_ex(const pq_query *q, int bEncode, sqlite3_int64 nPageSize,
+                     sqlite3_int64 nPageMax, unsigned allow, unsigned *pUsed);
+
+/*
+** Does Graph's type of some condition's property decide that no row
+** matches (duration_ms = 5000000000: Edm.Int32 holds no such value)?
+** Then no request is needed.
+*/
+int odata_never(const pq_query *q);
+
+/* Can "column iCol = v" be sent as eq (or is it known to match nothing)? */
+int odata_value_sendable(int iCol, const pv_value *v);
+
+/*
+** An IN list of at most this many values is sent under the documented
+** profile (no `or`) as one eq request per value; a longer one stays with
+** SQLite.
+*/
+#define ODATA_IN_SPLIT_MAX 8
+
+/*
 ** Append the OData form of one condition to pStr. Returns 1 if written,
 ** 0 if the condition has no Graph form (left to SQLite). Exposed for tests.
 */
 int odata_cond(sqlite3_str *pStr, const pq_cond *c);
+int odata_cond_ex(sqlite3_str *pStr, const pq_cond *c, unsigned allow, unsigned *pUsed);
 
 /*
 ** The conditions of q as the in-process filter of the file source

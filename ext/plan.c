@@ -133,6 +133,33 @@ void pq_time_to_odata(const char zCanon[PQ_TIME_LEN], char zOut[30]) {
   zOut[28] = 0;
 }
 
+int pq_time_step(const char zCanon[PQ_TIME_LEN], int iDir, char zOut[PQ_TIME_LEN + 1]) {
+  int Y, M, D, h, mi, sec, f;
+  if (!digits(zCanon, 4, &Y) || !digits(zCanon + 5, 2, &M) || !digits(zCanon + 8, 2, &D) ||
+      !digits(zCanon + 11, 2, &h) || !digits(zCanon + 14, 2, &mi) || !digits(zCanon + 17, 2, &sec) ||
+      !digits(zCanon + 20, 7, &f)) {
+    return 0;
+  }
+  if (M < 1 || M > 12 || D < 1 || D > days_in_month(Y, M)) return 0;
+  sqlite3_int64 day = days_from_civil(Y, M, D);
+  sqlite3_int64 tod = ((sqlite3_int64)h * 3600 + mi * 60 + sec) * 10000000 + f + (iDir < 0 ? -1 : 1);
+  if (tod < 0) {
+    tod += (sqlite3_int64)86400 * 10000000;
+    day--;
+  } else if (tod >= (sqlite3_int64)86400 * 10000000) {
+    tod -= (sqlite3_int64)86400 * 10000000;
+    day++;
+  }
+  civil_from_days(day, &Y, &M, &D);
+  /* Edm.DateTimeOffset: 0001-01-01 to 9999-12-31 */
+  if (Y < 1 || Y > 9999) return 0;
+  f = (int)(tod % 10000000);
+  sqlite3_int64 s = tod / 10000000;
+  sqlite3_snprintf(PQ_TIME_LEN + 1, zOut, "%04d-%02d-%02d %02d:%02d:%02d.%07d", Y, M, D, (int)(s / 3600),
+                   (int)(s / 60 % 60), (int)(s % 60), f);
+  return 1;
+}
+
 /* The canonical form's shape: 'd' is a digit slot. */
 static const char time_template[] = "dddd-dd-dd dd:dd:dd.ddddddd";
 

@@ -132,6 +132,13 @@ void pq_time_to_odata(const char zCanon[PQ_TIME_LEN], char zOut[30]);
 int pq_time_bound(int op, const char *z, int n, int *pOp,
                   char zCanon[PQ_TIME_LEN + 1], int *pbExact);
 
+/*
+** The canonical time 100 ns after (iDir > 0) or before (iDir < 0) zCanon,
+** into zOut. Returns 0 when that lies outside Edm.DateTimeOffset's range
+** (years 0001 to 9999) or zCanon is not a canonical time.
+*/
+int pq_time_step(const char zCanon[PQ_TIME_LEN], int iDir, char zOut[PQ_TIME_LEN + 1]);
+
 /* Is GLOB pattern z a plain substring test ('*abc*')? Sets the literal. */
 int pq_glob_literal(const char *z, int n, int *pbExact, const char **pzLit,
                     int *pnLit);

@@ -19,7 +19,7 @@
 **                                       sent to Graph as contains()
 **   provisioning_last_insert_id()       id Graph gave the last INSERTed object
 **   provisioning_inserted_ids()         JSON array of the ids the last COMMIT created
-**   provisioning_scan_stats()           JSON counters of the last scan
+**   provisioning_scan_stats()           JSON counters of the last scan (refused OData forms too)
 **                                       (events scanned, rows returned,
 **                                       HTTP requests, bytes)
 */
@@ -30,6 +30,7 @@ SQLITE_EXTENSION_INIT1
 
 #include "events.h"
 #include "time_order.h"
+#include "odata_forms.h"
 
 #ifndef PROV_VERSION
 #define PROV_VERSION "unknown"
@@ -46,8 +47,14 @@ static void versionFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 static void scanStatsFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   prov_global *g = (prov_global *)sqlite3_user_data(ctx);
-  char *z = sqlite3_mprintf("{\"scanned\":%lld,\"returned\":%lld,\"requests\":%lld,\"bytes\":%lld}",
-                            g->last.nScanned, g->last.nReturned, g->last.nRequests, g->last.nBytes);
+  sqlite3_str *m = sqlite3_str_new(0);
+  sqlite3_str_appendf(m, "{\"scanned\":%lld,\"returned\":%lld,\"requests\":%lld,\"bytes\":%lld",
+                      g->last.nScanned, g->last.nReturned, g->last.nRequests, g->last.nBytes);
+  /* query forms the source refused (HTTP 400), now or earlier, and left out */
+  sqlite3_str_appendf(m, ",\"refused_requests\":%lld,\"refused_forms\":[", g->last.nRefused);
+  odata_forms_append(m, g->last.mRefusedForms, 1);
+  sqlite3_str_appendall(m, "]}");
+  char *z = sqlite3_str_finish(m);
   if (!z) {
     sqlite3_result_error_nomem(ctx);
     return;

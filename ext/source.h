@@ -26,7 +26,8 @@ typedef struct prov_options {
   const char *zCaFile;     /* ca_file= CA bundle for https, or NULL */
   sqlite3_int64 nPageSize; /* page_size= default $top without LIMIT; 0 = server's */
   sqlite3_int64 nPageMax;  /* page_max= largest $top sent (default 1000) */
-  int bSelect;             /* select=  send $select (default 1) */
+  int bSelect;             /* select=  send $select (default: odata=extended only) */
+  int bODataExtended;      /* odata=extended: also `or` and $select (default documented) */
   int nRateLimit;          /* rate_limit= requests per window (default 5) */
   double rRateWindow;      /* rate_window= seconds (default 10) */
   int nMaxRetries;         /* max_retries= per request (default 3) */
@@ -59,6 +60,8 @@ typedef struct prov_stats {
   sqlite3_int64 nReturned; /* rows handed to SQLite */
   sqlite3_int64 nRequests; /* HTTP requests sent (0 for files) */
   sqlite3_int64 nBytes;    /* bytes received or read */
+  sqlite3_int64 nRefused;  /* requests answered 400 for a query form, then retried without it */
+  unsigned mRefusedForms;  /* ODATA_FORM_* left out because the origin refused them */
 } prov_stats;
 
 struct prov_source {
@@ -97,6 +100,11 @@ struct prov_source {
                 char **pzErr);
   void (*xDestroy)(prov_source *);
   prov_stats stats;
+  /*
+  ** Optional: the OData forms (odata_forms.h) the source may send now:
+  ** its profile minus what its origin refused. NULL: not an OData source.
+  */
+  unsigned (*xForms)(prov_source *);
 };
 
 /* Create the source named by opts->zSource. */

@@ -55,6 +55,7 @@
 #include "json.h"
 #include "odata.h"
 #include "page_check.h"
+#include "odata_forms.h"
 #include "records.h"
 #include "source.h"
 #include "trust.h"
@@ -1525,6 +1526,11 @@ typedef struct http_stream {
   unsigned nTick;
   pc_scan seen;         /* the URLs requested: a nextLink cycle ends the scan */
   int bCacheBusy;       /* the cache file was locked: this scan goes on without it */
+  const pq_query *q;    /* the query (the table's; lives as long as the stream) */
+  const char *zPath;
+  unsigned mAllow;      /* OData forms this stream may send */
+  unsigned mUsed;       /* forms its first request carries */
+  unsigned mPending;    /* forms left out after a 400, remembered once a retry succeeds */
 } http_stream;
 
 /* The cache file is locked by another process: the rest of the scan does without it. */
@@ -1730,6 +1736,9 @@ static void stream_prefetch(http_stream *st) {
   if (r->bRunning) multi_drive(s, 0); /* send it now */
 }
 
+static int stream_refused(http_stream *st, const char *zBody, const char *zErr);
+static void stream_refusal_learnt(http_stream *st);
+
 /* Fetch zUrl (or take the prefetched answer) and open its splitter. */
 static int stream_fetch(http_stream *st, char **pzErr) {
   http_source *s = st->pSrc;
@@ -1777,11 +1786,23 @@ static int stream_fetch(http_stream *st, char **pzErr) {
     }
     r->pStats = &st->stats;
     rc = req_run(r, pzErr);
+    if (rc == SQLITE_ERROR && r->iStatus == 400 && st->iPage == 0 && st->q) {
+      /* a query form this origin refuses: once more without it (odata_refusal) */
+      int rcR = stream_refused(st, r->zResp, *pzErr);
+      if (rcR != SQLITE_ERROR) {
+        sqlite3_free(*pzErr);
+        *pzErr = 0;
+        sqlite3_free(zKey);
+        req_free(r);
+        return rcR == SQLITE_OK ? stream_fetch(st, pzErr) : rcR;
+      }
+    }
     if (rc) {
       sqlite3_free(zKey);
       req_free(r);
       return rc;
     }
+    if (st->iPage == 0 && st->mPending) stream_refusal_learnt(st);
     sqlite3_free(st->zBody);
     st->zBody = req_take_body(r, &st->nBody);
     req_free(r);
@@ -1910,6 +1931,89 @@ static int path_check(const char *zWho, const char *zPath, char **pzErr) {
   return SQLITE_OK;
 }
 
+/* The OData forms of the source's profile (odata=, select=). */
+static unsigned hs_profile(http_source *s) {
+  unsigned m = s->o.bODataExtended ? ODATA_PROFILE_EXTENDED : ODATA_PROFILE_DOCUMENTED;
+  return s->o.bSelect ? m | ODATA_FORM_SELECT : m & ~ODATA_FORM_SELECT;
+}
+
+/* The origin's key for the refused-forms memory. */
+static void hs_origin_key(http_source *s, char *zBuf, int nBuf) {
+  sqlite3_snprintf(nBuf, zBuf, "%s://%s:%ld", s->org.zScheme, s->org.zHost, s->org.iPort);
+}
+
+/* The profile's forms minus those this origin refused. */
+static unsigned hs_forms(prov_source *pSrc) {
+  http_source *s = (http_source *)pSrc;
+  char zOrigin[300];
+  hs_origin_key(s, zOrigin, sizeof(zOrigin));
+  return hs_profile(s) & ~odata_refused_get(zOrigin);
+}
+
+/* The URL of the stream's first request, with the forms it may send (NULL: out of memory). */
+static char *stream_first_url(http_stream *st) {
+  http_source *s = st->pSrc;
+  char *zQs = odata_build_ex(st->q, 1, s->o.nPageSize, s->o.nPageMax, st->mAllow, &st->mUsed);
+  if (!zQs) return 0;
+  int bQ = strchr(s->zRoot, '?') || strchr(st->zPath, '?');
+  char *zUrl = sqlite3_mprintf("%s%s%s%s", s->zRoot, st->zPath, zQs[0] ? (bQ ? "&" : "?") : "", zQs);
+  sqlite3_free(zQs);
+  return zUrl;
+}
+
+/*
+** The first request was answered 400 (body zBody, message zErr). If it
+** carried a form that can be left out (the rows are re-checked by SQLite
+** either way; $orderby only when no order was promised), leave out the
+** one the answer names, or the least documented one, and rebuild the URL:
+** SQLITE_OK to retry. SQLITE_ERROR when there is nothing to leave out
+** (the 400 stays an error), SQLITE_NOMEM.
+*/
+static int stream_refused(http_stream *st, const char *zBody, const char *zErr) {
+  unsigned mDrop = st->mUsed & ~st->mPending;
+  if (st->q->iOrderCol >= 0 && (mDrop & ODATA_FORM_ORDERBY) &&
+      odata_form_to_drop(ODATA_FORM_ORDERBY, zBody) == ODATA_FORM_ORDERBY) {
+    /* SQLite was promised this order: the statement fails, but the next
+       ones are planned to sort in SQLite */
+    char zOrigin[300];
+    hs_origin_key(st->pSrc, zOrigin, sizeof(zOrigin));
+    odata_refused_add(zOrigin, ODATA_FORM_ORDERBY);
+    if (trace_on()) fprintf(stderr, "provisioning: %s refuses $orderby: not sent there again by this process\n", zOrigin);
+    return SQLITE_ERROR;
+  }
+  if (st->q->iOrderCol >= 0) mDrop &= ~ODATA_FORM_ORDERBY;
+  unsigned form = odata_form_to_drop(mDrop, zBody);
+  if (!form) return SQLITE_ERROR;
+  st->mPending |= form;
+  st->mAllow &= ~form;
+  st->stats.nRefused++;
+  st->stats.mRefusedForms |= form;
+  if (trace_on()) {
+    fprintf(stderr, "provisioning: the server refused `%s` (%s): retrying once without it\n", odata_form_name(form),
+            zErr ? zErr : "HTTP 400");
+  }
+  char *zUrl = stream_first_url(st);
+  if (!zUrl) return SQLITE_NOMEM;
+  sqlite3_free(st->zUrl);
+  st->zUrl = zUrl;
+  return SQLITE_OK;
+}
+
+/* The retry without the refused forms succeeded: remember them for this origin. */
+static void stream_refusal_learnt(http_stream *st) {
+  char zOrigin[300];
+  hs_origin_key(st->pSrc, zOrigin, sizeof(zOrigin));
+  odata_refused_add(zOrigin, st->mPending);
+  if (trace_on()) {
+    sqlite3_str *m = sqlite3_str_new(0);
+    odata_forms_append(m, st->mPending, 0);
+    char *z = sqlite3_str_finish(m);
+    fprintf(stderr, "provisioning: %s refuses %s: not sent there again by this process\n", zOrigin, z ? z : "?");
+    sqlite3_free(z);
+  }
+  st->mPending = 0;
+}
+
 static int hs_open(prov_source *pSrc, const char *zPath, const pq_query *q, prov_stream **ppStream,
                    char **pzErr) {
   http_source *s = (http_source *)pSrc;
@@ -1928,11 +2032,11 @@ static int hs_open(prov_source *pSrc, const char *zPath, const pq_query *q, prov
     *ppStream = (prov_stream *)st;
     return SQLITE_OK;
   }
-  char *zQs = odata_build(q, 1, s->o.nPageSize, s->o.nPageMax, s->o.bSelect);
-  if (!zQs) goto nomem;
-  int bQ = strchr(s->zRoot, '?') || strchr(zPath, '?');
-  st->zUrl = sqlite3_mprintf("%s%s%s%s", s->zRoot, zPath, zQs[0] ? (bQ ? "&" : "?") : "", zQs);
-  sqlite3_free(zQs);
+  st->q = q;
+  st->zPath = zPath;
+  st->mAllow = hs_forms(pSrc);
+  st->stats.mRefusedForms = hs_profile(s) & ~st->mAllow;
+  st->zUrl = stream_first_url(st);
   if (!st->zUrl) goto nomem;
   if (has_ctl(st->zUrl)) {
     *pzErr = sqlite3_mprintf("%s: the request URL would hold a control character", zWho);
@@ -2121,6 +2225,7 @@ int source_http_open(const prov_options *opts, prov_source **pp, char **pzErr) {
   s->base.xStats = hs_stats;
   s->base.xWrite = hs_write;
   s->base.xDestroy = hs_destroy;
+  s->base.xForms = hs_forms;
   *pp = &s->base;
   return SQLITE_OK;
 nomem:

@@ -151,6 +151,12 @@ add(sel + " WHERE duration_ms BETWEEN 100 AND 200")
 add(sel + " WHERE duration_ms > ? AND duration_ms < ?", [100, 1000])
 add(sel + " WHERE duration_ms > ?", ["500"])
 add(sel + " WHERE duration_ms IN (5, '6', 7.0, 8.5)")
+# literals outside Edm.Int32 (decided locally, never sent) and its edges
+for lit in ["5000000000", "-5000000000", "2147483647", "2147483648", "-2147483648", "-2147483649", "1e20"]:
+    for op in ["=", ">", ">=", "<", "<="]:
+        add(sel + f" WHERE duration_ms {op} {lit}")
+add(sel + " WHERE duration_ms IN (5000000000, " + str(d_mid) + ")")
+add(sel + f" WHERE duration_ms BETWEEN {d_mid} AND 5000000000")
 
 # OR across columns (SQLite may scan once per branch, removing duplicates by rowid)
 add(sel + f" WHERE status = 'failure' OR job_id = {q(jobs[0])}")

@@ -127,7 +127,12 @@ function memberPath(node) {
   return node.raw;
 }
 
-function literalOf(node, kind, prop) {
+// Edm.Int32, as durationInMilliseconds is declared: a wider literal is a 400
+// unless the knob allowWideInt says otherwise (cx.allowWideInt).
+const INT32_MIN = -2147483648n;
+const INT32_MAX = 2147483647n;
+
+function literalOf(node, kind, prop, cx) {
   if (!node || node.type !== 'Literal') {
     throw new BadRequest(`The right operand of a comparison on '${prop}' must be a literal.`);
   }
@@ -139,7 +144,11 @@ function literalOf(node, kind, prop) {
   }
   if (kind === 'int') {
     if (!INT_TYPES.has(t)) throw new BadRequest(`A binary operator with incompatible types was detected. Found operand types 'Edm.Int32' and '${t}' for '${prop}'.`);
-    return BigInt(node.raw);
+    const v = BigInt(node.raw);
+    if ((v < INT32_MIN || v > INT32_MAX) && !(cx && cx.allowWideInt)) {
+      throw new BadRequest(`The literal '${node.raw}' is out of range for '${prop}' of type 'Edm.Int32'.`);
+    }
+    return v;
   }
   if (t !== 'Edm.DateTimeOffset') throw new BadRequest(`A binary operator with incompatible types was detected. Found operand types 'Edm.DateTimeOffset' and '${t}' for '${prop}'.`);
   const v = ticks(node.raw);
@@ -153,31 +162,38 @@ const REJECTED_OPS = {
   NotExpression: 'not', HasExpression: 'has', InExpression: 'in',
 };
 
-function compileNode(node) {
+// cx: {seen: Set of the forms met ('or', 'and', 'eq', 'gt', 'lt', 'contains'),
+// allowOr, allowWideInt}
+function compileNode(node, cx) {
   if (!node) throw new BadRequest('Invalid filter clause.');
   switch (node.type) {
     case 'BoolParenExpression':
     case 'ParenExpression':
-      return compileNode(node.value);
+      return compileNode(node.value, cx);
     case 'AndExpression': {
-      const l = compileNode(node.value.left);
-      const r = compileNode(node.value.right);
+      cx.seen.add('and');
+      const l = compileNode(node.value.left, cx);
+      const r = compileNode(node.value.right, cx);
       return (ev) => l(ev) && r(ev);
     }
     case 'OrExpression': {
-      const l = compileNode(node.value.left);
-      const r = compileNode(node.value.right);
+      // not documented for this API: refused unless the knob allowOr is set
+      if (!cx.allowOr) throw new BadRequest("Operator 'or' is not supported in $filter on this resource.");
+      cx.seen.add('or');
+      const l = compileNode(node.value.left, cx);
+      const r = compileNode(node.value.right, cx);
       return (ev) => l(ev) || r(ev);
     }
     case 'EqualsExpression':
     case 'GreaterThanExpression':
     case 'LesserThanExpression': {
       const op = OPS[node.type];
+      cx.seen.add(op);
       const prop = memberPath(node.value.left);
       if (!prop) throw new BadRequest(`The left operand of '${op}' must be a property (in '${node.raw}').`);
       if (CMP_PROPS[prop]) {
         const kind = CMP_PROPS[prop];
-        const lit = literalOf(node.value.right, kind, prop);
+        const lit = literalOf(node.value.right, kind, prop, cx);
         const get = kind === 'datetime' ? eventTicks : (ev) => {
           const v = ev.durationInMilliseconds;
           return Number.isInteger(v) ? BigInt(v) : null;
@@ -197,6 +213,7 @@ function compileNode(node) {
       const m = node.value.method;
       const ps = node.value.parameters || [];
       if (m !== 'contains') throw new BadRequest(`Function '${m}' is not supported in $filter.`);
+      cx.seen.add('contains');
       if (ps.length !== 2) throw new BadRequest('contains takes two arguments.');
       const prop = memberPath(ps[0]);
       if (!prop || !STR_PROPS.has(prop)) throw new BadRequest(`contains is not supported on '${ps[0] && ps[0].raw}'.`);
@@ -209,14 +226,16 @@ function compileNode(node) {
   }
 }
 
-function compileFilter(text) {
+function compileFilter(text, cx) {
+  cx = cx || {};
+  if (!cx.seen) cx.seen = new Set();
   let ast;
   try {
     ast = parser.filter(forParser(text));
   } catch (e) {
     throw new BadRequest(`Invalid filter clause: syntax error in '${text}' (${e.message}).`);
   }
-  return compileNode(ast);
+  return compileNode(ast, cx);
 }
 
 // Returns +1 (asc) or -1 (desc).

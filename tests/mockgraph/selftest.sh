@@ -101,7 +101,8 @@ admin() { # METHOD scenario what [json]
     curl -s -X "$1" "$U/_mock/s/$2/$3" >"$T/admin"
   fi
 }
-config() { admin POST "$1" reset; admin POST "$1" config "$2"; }
+# the routes below use `or` and $select freely: allowed here, refused by default (see "strictness")
+config() { admin POST "$1" reset; admin POST "$1" config '{"allowOr":true,"allowSelect":true}'; admin POST "$1" config "$2"; }
 enc() { node -e 'process.stdout.write(encodeURIComponent(process.argv[1]))' "$1"; }
 # filt NAME FILTER WANT-IDS|400 [scenario]
 filt() {
@@ -117,6 +118,37 @@ filt() {
     expect_eq "filter: $2" "$(j ids)" "$3"
   fi
 }
+
+admin POST default config '{"allowOr":true,"allowSelect":true}'
+
+# ---- strictness: what Microsoft does not document is refused unless a knob allows it
+admin POST strict reset
+filt "or refused by default" "id eq 'e01' or id eq 'e02'" 400 strict
+expect_js "or: the message names it" 'd.error.message.includes("\x27or\x27")'
+req GET "/s/strict/v1.0/auditLogs/provisioning?\$select=id"
+expect_status "select refused by default" 400
+expect_js "select: the message names it" 'd.error.message.includes("$select")'
+filt "Int32: 2147483648 refused" "durationInMilliseconds gt 2147483648" 400 strict
+filt "Int32: -2147483649 refused" "durationInMilliseconds lt -2147483649" 400 strict
+filt "Int32: 2147483647 accepted" "durationInMilliseconds lt 2147483647 and durationInMilliseconds gt -2147483648" "e01,e02,e03,e04,e05,e06,e07,e08,e09,e10,e11" strict
+admin POST strict config '{"allowOr":true,"allowSelect":true,"allowWideInt":true}'
+filt "or allowed by the knob" "id eq 'e01' or id eq 'e02'" "e01,e02" strict
+filt "wide Int32 literal allowed by the knob" "durationInMilliseconds gt 5000000000" "" strict
+req GET "/s/strict/v1.0/auditLogs/provisioning?\$select=id&\$top=1"
+expect_status "select allowed by the knob" 200
+admin POST strict2 reset
+admin POST strict2 config '{"refuse":[{"form":"contains"},{"form":"$top","times":2}]}'
+filt "refuse contains once (1)" "contains(id,'1')" 400 strict2
+expect_js "refuse: the message names the form" 'd.error.message.includes("\x27contains\x27")'
+filt "refuse contains once (2)" "contains(id,'1')" "e01,e10,e11,e12" strict2
+req GET "/s/strict2/v1.0/auditLogs/provisioning?\$top=2"
+expect_status "refuse \$top twice (1)" 400
+req GET "/s/strict2/v1.0/auditLogs/provisioning?\$top=2"
+expect_status "refuse \$top twice (2)" 400
+req GET "/s/strict2/v1.0/auditLogs/provisioning?\$top=2"
+expect_status "refuse \$top twice (3)" 200
+admin POST strict2 config '{"refuse":[{"form":"nope"}]}'
+case "$(cat "$T/admin")" in *"form must be one of"*) ok ;; *) bad "refuse knob accepted an unknown form: $(cat "$T/admin")" ;; esac
 
 # ---- listing basics
 req GET "/v1.0/auditLogs/provisioning"

@@ -113,6 +113,8 @@ const DEFAULT_KNOBS = {
   requireAuth: false, staticToken: null, clientId: 'test-client', clientSecret: 'test-secret', tokenTtl: 3600,
   fail: [], rateLimit: null, slowBytesPerSec: 0, truncate: null, reset: null, nextLinkHost: null,
   redirect: null, hugeBody: null, delayMs: 0, throwError: null,
+  // OData beyond Microsoft's docs for this API: refused (400) unless allowed
+  allowOr: false, allowSelect: false, allowWideInt: false, refuse: [],
 };
 
 const MAX_TOKENS = 200000;
@@ -187,7 +189,7 @@ function validateKnobs(k) {
     if (v === null) continue; // back to "off"/default
     const posInt = (x) => Number.isInteger(x) && x >= 1;
     switch (name) {
-      case 'gzip': case 'requireAuth':
+      case 'gzip': case 'requireAuth': case 'allowOr': case 'allowSelect': case 'allowWideInt':
         if (typeof v !== 'boolean') throw new od.BadRequest(`knob ${name} must be a boolean`);
         break;
       case 'maxTop': case 'defaultTop': case 'tokenTtl':
@@ -205,6 +207,13 @@ function validateKnobs(k) {
         for (const f of v) {
           if (!(Number.isInteger(f.status) && f.status >= 100 && f.status <= 599)) throw new od.BadRequest('knob fail: status must be an HTTP status');
           if (f.page === undefined && f.request === undefined) throw new od.BadRequest('knob fail: page or request is required');
+        }
+        break;
+      case 'refuse':
+        if (!Array.isArray(v)) throw new od.BadRequest('knob refuse must be a list');
+        checkTriggers(name, v, ['form']);
+        for (const f of v) {
+          if (!REFUSABLE[f.form]) throw new od.BadRequest(`knob refuse: form must be one of ${Object.keys(REFUSABLE).join(', ')}`);
         }
         break;
       case 'rateLimit':
@@ -617,6 +626,21 @@ function contextUrl(ctx, suffix) {
 
 const KNOWN_OPTIONS = new Set(['$filter', '$orderby', '$top', '$select', '$skiptoken']);
 
+// The knob refuse: [{"form": F, "times": n, ...trigger}] answers 400 to a
+// listing that carries form F (even a documented one), n times (default 1),
+// with a message naming it as Graph would.
+const REFUSABLE = {
+  or: "Operator 'or' is not supported in $filter on this resource.",
+  and: "Operator 'and' is not supported in $filter on this resource.",
+  eq: "Operator 'eq' is not supported in $filter on this resource.",
+  gt: "Operator 'gt' is not supported in $filter on this resource.",
+  lt: "Operator 'lt' is not supported in $filter on this resource.",
+  contains: "Function 'contains' is not supported in $filter on this resource.",
+  $select: "Query option '$select' is not supported on this resource.",
+  $orderby: "Query option '$orderby' is not supported on this resource.",
+  $top: "Query option '$top' is not supported on this resource.",
+};
+
 function listEvents(ctx) {
   const { s } = ctx;
   const params = od.parseQueryString(ctx.rawQuery);
@@ -628,7 +652,13 @@ function listEvents(ctx) {
     opts[p.key] = p.value;
   }
   let pred = null;
-  if ('$filter' in opts) pred = od.compileFilter(opts.$filter);
+  const cx = { seen: new Set(), allowOr: s.knobs.allowOr, allowWideInt: s.knobs.allowWideInt };
+  if ('$filter' in opts) pred = od.compileFilter(opts.$filter, cx);
+  for (const k of ['$select', '$orderby', '$top']) if (k in opts) cx.seen.add(k);
+  for (const f of s.knobs.refuse || []) {
+    if (cx.seen.has(f.form) && !('$skiptoken' in opts) && fires(s, f, ctx, 1)) throw new od.BadRequest(REFUSABLE[f.form]);
+  }
+  if ('$select' in opts && !s.knobs.allowSelect) throw new od.BadRequest(REFUSABLE.$select);
   const dir = '$orderby' in opts ? od.parseOrderBy(opts.$orderby) : 0;
   const select = '$select' in opts ? od.parseSelect(opts.$select) : null;
   const top = '$top' in opts ? od.parseTop(opts.$top) : null;

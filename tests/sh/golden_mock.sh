@@ -164,20 +164,22 @@ import json, sys
 log = json.load(open(sys.argv[1]))
 sent = [r["query"] for r in log if r["method"] == "GET" and "$skiptoken" not in r["query"]]
 want = [
-    # '2024-06-01' is midnight UTC (provisioning_time): after it is gt, exactly
+    # the documented profile, no `or`, no $select; '2024-06-01' is midnight UTC
+    # (provisioning_time): after it is gt, exactly
     {"$filter": "provisioningStatusInfo/status eq 'failure' and activityDateTime gt 2024-06-01T00:00:00.0000000Z",
-     "$orderby": "activityDateTime desc", "$top": "5", "$select": "id,activityDateTime,provisioningStatusInfo"},
-    {"$filter": "(provisioningAction eq 'delete' or provisioningAction eq 'disable') and contains(targetIdentity/displayName,'Brien')",
-     "$top": "1000", "$select": "id,provisioningAction,targetIdentity"},
+     "$orderby": "activityDateTime desc", "$top": "5"},
+    # IN: one eq request per value
+    {"$filter": "provisioningAction eq 'delete' and contains(targetIdentity/displayName,'Brien')", "$top": "1000"},
+    {"$filter": "provisioningAction eq 'disable' and contains(targetIdentity/displayName,'Brien')", "$top": "1000"},
     # LIKE ignores case and NOCASE is not Graph's: nothing is sent for them
-    {"$top": "1000", "$select": "id,jobId,provisioningStatusInfo"},
-    {"$top": "1000", "$select": "id,provisioningStatusInfo"},
-    {"$filter": "contains(jobId,'AAD2AAD')", "$top": "1000", "$select": "id,jobId"},
+    {"$top": "1000"},
+    {"$top": "1000"},
+    {"$filter": "contains(jobId,'AAD2AAD')", "$top": "1000"},
     # OR across columns: one scan per branch
-    {"$filter": "provisioningStatusInfo/status eq 'failure'", "$top": "1000", "$select": "id,durationInMilliseconds,provisioningStatusInfo"},
-    {"$filter": "durationInMilliseconds gt 20000", "$top": "1000", "$select": "id,durationInMilliseconds,provisioningStatusInfo"},
-    {"$top": "1000", "$select": "id,durationInMilliseconds,provisioningStatusInfo"},
-    {"$orderby": "activityDateTime asc", "$top": "5", "$select": "id,activityDateTime"},
+    {"$filter": "provisioningStatusInfo/status eq 'failure'", "$top": "1000"},
+    {"$filter": "durationInMilliseconds gt 20000", "$top": "1000"},
+    {"$top": "1000"},
+    {"$orderby": "activityDateTime asc", "$top": "5"},
 ]
 bad = [r for r in log if r["status"] != 200]
 for r in bad:

@@ -528,26 +528,96 @@ static void test_odata(void) {
   CHECK_BUILD(iDur, PQ_GT, a, 1, 0, "");
   a[0] = text("2024-06-01"); /* midnight UTC, under provisioning_time */
   CHECK_BUILD(iTime, PQ_GT, a, 1, 0, "$filter=activityDateTime gt 2024-06-01T00:00:00.0000000Z");
+  /* ge t is gt t - 100 ns (no `or`) */
+  CHECK_BUILD(iTime, PQ_GE, a, 1, 0, "$filter=activityDateTime gt 2024-05-31T23:59:59.9999999Z");
   a[0] = text("2024-06-01T12:00:00.5+02:00");
-  CHECK_BUILD(iTime, PQ_LE, a, 1, 0,
-              "$filter=(activityDateTime lt 2024-06-01T10:00:00.5000000Z or activityDateTime eq "
-              "2024-06-01T10:00:00.5000000Z)");
+  CHECK_BUILD(iTime, PQ_LE, a, 1, 0, "$filter=activityDateTime lt 2024-06-01T10:00:00.5000001Z");
   a[0] = text("2024-06-01T10:00:00.123456789Z"); /* finer than 100 ns */
   CHECK_BUILD(iTime, PQ_GE, a, 1, 0, "$filter=activityDateTime gt 2024-06-01T10:00:00.1234567Z");
+  CHECK_BUILD(iTime, PQ_LE, a, 1, 0, "$filter=activityDateTime lt 2024-06-01T10:00:00.1234568Z");
   CHECK_BUILD(iTime, PQ_EQ, a, 1, 0, "");
+  a[0] = text("2024-06-01 00:00:00.0000000");
+  CHECK_BUILD(iTime, PQ_GE, a, 1, 0, "$filter=activityDateTime gt 2024-05-31T23:59:59.9999999Z");
+  CHECK_BUILD(iTime, PQ_LE, a, 1, 0, "$filter=activityDateTime lt 2024-06-01T00:00:00.0000001Z");
+  a[0] = text("2024-12-31 23:59:59.9999999");
+  CHECK_BUILD(iTime, PQ_LE, a, 1, 0, "$filter=activityDateTime lt 2025-01-01T00:00:00.0000000Z");
+  a[0] = text("0001-01-01 00:00:00.0000000");
+  CHECK_BUILD(iTime, PQ_GE, a, 1, 0, ""); /* every time: nothing to send */
+  a[0] = text("9999-12-31 23:59:59.9999999");
+  CHECK_BUILD(iTime, PQ_LE, a, 1, 0, "");
+  a[0] = text("0000-06-01");
+  CHECK_BUILD(iTime, PQ_GT, a, 1, 0, ""); /* below Edm.DateTimeOffset: never sent */
+  /* Edm.Int32: literals outside it are never sent */
+  a[0] = integer(5000000000LL);
+  CHECK_BUILD(iDur, PQ_GT, a, 1, 0, "");
+  CHECK_BUILD(iDur, PQ_LT, a, 1, 0, "");
+  CHECK_BUILD(iDur, PQ_EQ, a, 1, 0, "");
+  a[0] = integer(2147483648LL);
+  CHECK_BUILD(iDur, PQ_GE, a, 1, 0, ""); /* no Int32 is > 2147483647 */
+  a[0] = integer(-2147483648LL);
+  CHECK_BUILD(iDur, PQ_GE, a, 1, 0, "");
+  CHECK_BUILD(iDur, PQ_LE, a, 1, 0, "$filter=durationInMilliseconds lt -2147483647");
+  a[0] = real(1e20);
+  CHECK_BUILD(iDur, PQ_LT, a, 1, 0, "");
+  /* enumerations: a value outside them stays with SQLite */
+  a[0] = text("Failure");
+  CHECK_BUILD(iStatus, PQ_EQ, a, 1, 0, "");
+  a[0] = text("2024-06-01");
   a[0] = text("2024-06-01 10:00:00.0000000");
   CHECK_BUILD(iTime, PQ_LT, a, 1, 0, "$filter=activityDateTime lt 2024-06-01T10:00:00.0000000Z");
   CHECK_BUILD(iTime, PQ_LT, a, 1, 1, "$filter=activityDateTime%20lt%202024-06-01T10%3A00%3A00.0000000Z");
   a[0] = text("a");
   a[1] = text("b");
   a[2] = text("c'd");
-  CHECK_BUILD(iJob, PQ_IN, a, 3, 0, "$filter=(jobId eq 'a' or jobId eq 'b' or jobId eq 'c''d')");
+  CHECK_BUILD(iJob, PQ_IN, a, 3, 0, ""); /* no `or` in the documented profile */
+  {
+    pq_cond cin = {iJob, PQ_IN, 3, a};
+    pq_query qin;
+    memset(&qin, 0, sizeof(qin));
+    qin.nCond = 1;
+    qin.aCond = &cin;
+    qin.iOrderCol = -1;
+    qin.colUsed = (uint64_t)1 << iJob;
+    unsigned used = 0;
+    char *zx = odata_build_ex(&qin, 0, 0, 0, ODATA_PROFILE_EXTENDED, &used);
+    CHECK_STR(zx, "$filter=(jobId eq 'a' or jobId eq 'b' or jobId eq 'c''d')&$select=id,jobId");
+    CHECK(used == (ODATA_FORM_OR | ODATA_FORM_EQ | ODATA_FORM_SELECT));
+    sqlite3_free(zx);
+    /* a refused form is left out */
+    zx = odata_build_ex(&qin, 0, 0, 0, ODATA_PROFILE_EXTENDED & ~ODATA_FORM_OR, &used);
+    CHECK_STR(zx, "$select=id,jobId");
+    sqlite3_free(zx);
+  }
   CHECK_BUILD(iJob, PQ_IN, a, 1, 0, "$filter=jobId eq 'a'");
   a[1] = integer(3);
   CHECK_BUILD(iJob, PQ_IN, a, 2, 0, ""); /* a value with no Graph form: the whole IN stays local */
   CHECK_BUILD(iJob, PQ_NE, a, 1, 0, "");
   CHECK_BUILD(iJob, PQ_LIKE, a, 1, 0, "");
   CHECK_BUILD(iJob, PQ_ISNULL, a, 0, 0, "");
+
+  /* 100 ns steps across days, months, years; none outside Edm.DateTimeOffset */
+  char zs[PQ_TIME_LEN + 1];
+  CHECK(pq_time_step("2024-03-01 00:00:00.0000000", -1, zs) && strcmp(zs, "2024-02-29 23:59:59.9999999") == 0);
+  CHECK(pq_time_step("2023-12-31 23:59:59.9999999", 1, zs) && strcmp(zs, "2024-01-01 00:00:00.0000000") == 0);
+  CHECK(pq_time_step("2024-06-01 10:00:00.0000005", 1, zs) && strcmp(zs, "2024-06-01 10:00:00.0000006") == 0);
+  CHECK(!pq_time_step("0001-01-01 00:00:00.0000000", -1, zs));
+  CHECK(!pq_time_step("9999-12-31 23:59:59.9999999", 1, zs));
+
+  /* which form a 400 is blamed on: the one the message names, else or / $select only */
+  unsigned all = ODATA_FORM_OR | ODATA_FORM_SELECT | ODATA_FORM_CONTAINS | ODATA_FORM_TOP;
+  CHECK(odata_form_to_drop(all, "{\"error\":{\"message\":\"Function 'contains' is not supported\"}}") ==
+        ODATA_FORM_CONTAINS);
+  CHECK(odata_form_to_drop(all, "Query option '$select' is not supported") == ODATA_FORM_SELECT);
+  CHECK(odata_form_to_drop(all, "Invalid filter clause") == ODATA_FORM_OR);
+  CHECK(odata_form_to_drop(ODATA_FORM_SELECT | ODATA_FORM_TOP, 0) == ODATA_FORM_SELECT);
+  CHECK(odata_form_to_drop(ODATA_FORM_CONTAINS | ODATA_FORM_TOP, "Invalid tenant") == 0);
+  CHECK(odata_form_to_drop(ODATA_FORM_TOP, "Operator 'or' is not supported") == 0); /* not sent: not blamed */
+  odata_refused_clear();
+  odata_refused_add("https://a:443", ODATA_FORM_OR);
+  odata_refused_add("https://a:443", ODATA_FORM_SELECT);
+  CHECK(odata_refused_get("https://a:443") == (ODATA_FORM_OR | ODATA_FORM_SELECT));
+  CHECK(odata_refused_get("https://b:443") == 0);
+  odata_refused_clear();
 
   /* a whole query */
   pq_cond c[2];
