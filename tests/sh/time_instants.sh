@@ -42,7 +42,8 @@ curl -s -f "$murl/_mock/s/wire/requests" >"$W/requests.json" || { echo "FAIL no 
 $PY - "$W/requests.json" <<'PY'
 import json, sys
 log = json.load(open(sys.argv[1]))
-want = ("(activityDateTime gt 2024-06-02T10:00:00.0000000Z or activityDateTime eq 2024-06-02T10:00:00.0000000Z)"
+# the documented profile: >= t is gt t - 100 ns (no `or`)
+want = ("activityDateTime gt 2024-06-02T09:59:59.9999999Z"
         " and activityDateTime lt 2024-06-02T10:30:00.5000000Z")
 got = [r["query"].get("$filter", "") for r in log if r["method"] == "GET"]
 if want not in got:
