@@ -15,19 +15,20 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wno-unused-parameter
 VIS := -fvisibility=hidden
 CPPFLAGS_EXT := -DPROV_VERSION='"$(VERSION)"' -Iext
-LDLIBS_EXT := -lcurl
+LDLIBS_EXT := -lcurl -lcrypto
 
 SRC := $(wildcard ext/*.c)
 HDR := $(wildcard ext/*.h)
 
 # Debian packages: build, then tests.
-PKGS_BUILD := libsqlite3-dev sqlite3 libjsmn-dev libcurl4-openssl-dev
+PKGS_BUILD := libsqlite3-dev sqlite3 libjsmn-dev libcurl4-openssl-dev libssl-dev
 PKGS_TEST := time nodejs npm unixodbc libsqliteodbc python3 python3-pyodbc valgrind clang libclang-rt-14-dev curl
 # a file each package installs, to tell whether it is there
 CHECK_libsqlite3-dev := /usr/include/sqlite3.h
 CHECK_sqlite3 := /usr/bin/sqlite3
 CHECK_libjsmn-dev := /usr/include/jsmn.h
 CHECK_libcurl4-openssl-dev := /usr/include/x86_64-linux-gnu/curl/curl.h
+CHECK_libssl-dev := /usr/include/openssl/evp.h
 CHECK_nodejs := /usr/bin/node
 CHECK_npm := /usr/bin/npm
 CHECK_unixodbc := /usr/bin/isql
