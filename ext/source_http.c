@@ -638,7 +638,7 @@ static void req_free(http_req *r) {
   if (!r) return;
   req_release_handle(r);
   sqlite3_free(r->zUrl);
-  if (r->bToken && r->zResp) memset(r->zResp, 0, r->nResp); /* a token answer */
+  if (r->bToken && r->zResp) memset(r->zResp, 0, r->nRespAlloc); /* token answers, every attempt's */
   sqlite3_free(r->zResp);
   sqlite3_free(r);
 }

@@ -121,7 +121,7 @@ reset $S '{"requireAuth":true,"tokenTtl":2}' "{\"cert\":\"$B/c/leaf.pem\"}"
 # one process: two scans on the cached token, a pause past its expiry, a third scan
 { printf '.load %s\nCREATE VIRTUAL TABLE t USING provisioning_events(source='"'"'%s/s/%s/v1.0'"'"', auth='"'"'azure:certificate'"'"', max_retries=0);\n' "$EXT" "$MOCK_URL" "$S"
   printf "SELECT 'a', count(*) FROM (SELECT id FROM t LIMIT 5);\n"; printf "SELECT 'b', count(*) FROM (SELECT id FROM t LIMIT 5);\n"
-  sleep 2.3; printf "SELECT 'c', count(*) FROM (SELECT id FROM t LIMIT 5);\n"; } |
+  wait_graph $S 2; sleep 2.3; printf "SELECT 'c', count(*) FROM (SELECT id FROM t LIMIT 5);\n"; } |
   azsql AZURE_TENANT_ID=tenant-c AZURE_CLIENT_ID=test-client PROVISIONING_AUTHORITY_HOST="$MOCK_URL/s/$S" AZURE_CLIENT_CERTIFICATE_PATH="$B/c/app.pem" >"$B/renew2.out" 2>&1
 cat "$B/renew2.out"
 check "renewal: three scans return rows" bash -c "grep -q '^a|5$' '$B/renew2.out' && grep -q '^b|5$' '$B/renew2.out' && grep -q '^c|5$' '$B/renew2.out'"

@@ -87,7 +87,6 @@ check "no auth=, certificate configured: it is used" bash -c "grep -q '^rows|5$'
 reset
 chainsql '' "${MI[@]}" >"$B/noauth_mi.out" 2>&1
 check "no auth=, IDENTITY_ENDPOINT configured: managed identity is used" bash -c "grep -q '^rows|5$' '$B/noauth_mi.out' && test '$(used)' = appservice"
-chmod +x "$B/c" 2>/dev/null; cp "$B/bin/env" /dev/null 2>&1
 cat >"$B/bin/az" <<'AZ'
 #!/bin/sh
 echo called >"$FAKE_AZ_DIR/count"

@@ -59,7 +59,7 @@ for m in ok old; do
   mode $m; reset '{}'
   { printf '.load %s\n.bail off\nCREATE VIRTUAL TABLE t USING provisioning_events(source='"'"'%s/s/%s/v1.0'"'"', auth='"'"'azure:cli'"'"', max_retries=0);\n' "$EXT" "$MOCK_URL" "$S"
     printf "SELECT 'a', count(*) FROM (SELECT id FROM t LIMIT 5);\nSELECT 'b', count(*) FROM (SELECT id FROM t LIMIT 5);\n"
-    sleep 3.3; printf "SELECT 'c', count(*) FROM (SELECT id FROM t LIMIT 5);\n"; } |
+    wait_graph $S 2; sleep 3.3; printf "SELECT 'c', count(*) FROM (SELECT id FROM t LIMIT 5);\n"; } |
     azsql FAKE_AZ_DIR="$A" FAKE_AZ_TTL=3 TZ=Asia/Kolkata >"$B/renew_$m.out" 2>&1
   cat "$B/renew_$m.out"
   check "$m: renewal: a and b on one token, c on a new one" \

@@ -67,7 +67,7 @@ for kind in app pod; do
   reset '{"requireAuth":true,"tokenTtl":2}' "{\"identityHeader\":\"$HDR\"}"
   { printf '.load %s\n.bail off\nCREATE VIRTUAL TABLE t USING provisioning_events(source='"'"'%s/s/%s/v1.0'"'"', auth='"'"'azure:managed'"'"', max_retries=0);\n' "$EXT" "$MOCK_URL" "$S"
     printf "SELECT 'a', count(*) FROM (SELECT id FROM t LIMIT 5);\nSELECT 'b', count(*) FROM (SELECT id FROM t LIMIT 5);\n"
-    sleep 2.3; printf "SELECT 'c', count(*) FROM (SELECT id FROM t LIMIT 5);\n"; } | azsql "${V[@]}" >"$B/renew_$kind.out" 2>&1
+    wait_graph $S 2; sleep 2.3; printf "SELECT 'c', count(*) FROM (SELECT id FROM t LIMIT 5);\n"; } | azsql "${V[@]}" >"$B/renew_$kind.out" 2>&1
   check "$kind: renewal at expiry: rows, 2 tokens, the new one used" \
     bash -c "grep -q '^c|5$' '$B/renew_$kind.out' && test '$(tok_json $S "len(T['issued'])")' = 2 && test '$(graph_tokens $S | tail -1)' = '$(issued_tokens $S | tail -1)'"
   reset '{"requireAuth":true,"fail":[{"request":2,"status":401,"times":1}]}' "{\"identityHeader\":\"$HDR\"}"

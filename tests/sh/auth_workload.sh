@@ -47,8 +47,8 @@ F2=$(fed $((NOW + 3600)))
 reset '{"requireAuth":true,"tokenTtl":2}' "{\"federatedToken\":\"$F1\"}"
 { printf '.load %s\n.bail off\nCREATE VIRTUAL TABLE t USING provisioning_events(source='"'"'%s/s/%s/v1.0'"'"', auth='"'"'azure:workload'"'"', max_retries=0);\n' "$EXT" "$MOCK_URL" "$S"
   printf "SELECT 'a', count(*) FROM (SELECT id FROM t LIMIT 5);\nSELECT 'b', count(*) FROM (SELECT id FROM t LIMIT 5);\n"
-  sleep 1; printf '%s' "$F2" >"$B/fed.jwt"; ctl POST $S tokens "{\"federatedToken\":\"$F2\"}" >/dev/null
-  sleep 1.3; printf "SELECT 'c', count(*) FROM (SELECT id FROM t LIMIT 5);\n"; } |
+  wait_graph $S 2; printf '%s' "$F2" >"$B/fed.jwt"; ctl POST $S tokens "{\"federatedToken\":\"$F2\"}" >/dev/null
+  sleep 2.3; printf "SELECT 'c', count(*) FROM (SELECT id FROM t LIMIT 5);\n"; } |
   azsql AZURE_TENANT_ID=tenant-w AZURE_CLIENT_ID=test-client PROVISIONING_AUTHORITY_HOST="$MOCK_URL/s/$S" AZURE_FEDERATED_TOKEN_FILE="$B/fed.jwt" >"$B/rot.out" 2>&1
 cat "$B/rot.out"
 check "rotation: three scans return rows" bash -c "grep -q '^a|5$' '$B/rot.out' && grep -q '^b|5$' '$B/rot.out' && grep -q '^c|5$' '$B/rot.out'"

@@ -61,3 +61,14 @@ graph_tokens() {
 # the kinds of the tokens the mock issued, space-separated
 issued_kinds() { tok_json "$1" "' '.join(i['kind'] for i in T['issued'])"; }
 issued_tokens() { tok_json "$1" "'\n'.join(i['token'] for i in T['issued'])"; }
+# wait (at most 20 s) until the mock has answered N Graph requests of SCEN:
+# a pause that must outlast a token starts from its first use, not from
+# when sqlite3 was started (slow under load and the sanitizers)
+wait_graph() {
+  local i
+  for i in $(seq 100); do
+    [ "$(log_json "$1" "sum(1 for e in L if '/v1.0/' in e['path'] and e['status'] is not None)")" -ge "$2" ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
