@@ -18,9 +18,11 @@
 **   threads. Every transfer runs through that multi handle, whose
 **   connection pool gives keep-alive across pages and statements.
 **
-**   Auth is by reference only: env:NAME, file:PATH, or client credentials
-**   from AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET (token
-**   cached, renewed before expiry and once on a 401). The token is sent
+**   Auth is by reference only: env:NAME, file:PATH, or the Azure credential
+**   chain (auth='azure' or 'azure:NAME': auth_azure.c picks the credential
+**   and builds its token request; the request runs here, under
+**   token_host_allowed(); token cached, renewed before expiry and once on a
+**   401). The token is sent
 **   only to the source's origin, never to a nextLink or a redirect
 **   elsewhere, and never appears in an error or a trace line; nor do the
 **   client secret (as is or form-encoded) and the password and secret
