@@ -138,7 +138,8 @@ function route(ctx, segs, low, sendJson) {
   const err = (status, error, desc) => sendJson(ctx, status, { error, error_description: desc });
   if (ctx.method !== 'GET') return err(405, 'invalid_request', 'only GET is supported'), true;
   if (appService) {
-    if (h['x-identity-header'] !== c.identityHeader) return err(401, 'invalid_request', 'X-IDENTITY-HEADER is missing or wrong'), true;
+    // echoes what it got, as some servers do: the client must mask it
+    if (h['x-identity-header'] !== c.identityHeader) return err(401, 'invalid_request', `X-IDENTITY-HEADER is missing or wrong ('${h['x-identity-header'] || ''}')`), true;
     if (q.get('api-version') !== '2019-08-01') return err(400, 'invalid_request', 'api-version must be 2019-08-01'), true;
   } else {
     if (h.metadata !== 'true') return err(400, 'invalid_request', 'Required metadata header not specified'), true;

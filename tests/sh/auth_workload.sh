@@ -73,7 +73,13 @@ check "an expired assertion: the endpoint's error, named" grep -q 'HTTP 400 inva
 reset '{"requireAuth":true}' "{\"federatedToken\":\"$F1\"}"
 wlsql azure:workload >"$B/unknown.out" 2>&1
 check "an unknown assertion: AADSTS700213" grep -q 'AADSTS700213: No matching federated identity record found' "$B/unknown.out"
-check "errors: no assertion" bash -c "! grep -q -F -e '${FX:0:30}' -e '${FX: -20}' '$B/expired.out' '$B/unknown.out'"
+# a server that echoes the assertion in its error: masked
+printf '%s\n' "$F1" >"$B/fed.jwt"
+reset "{\"requireAuth\":true,\"fail\":[{\"request\":1,\"status\":400,\"body\":\"{\\\"error\\\":\\\"invalid_client\\\",\\\"error_description\\\":\\\"bad assertion $F1 here\\\"}\"}]}" "{\"federatedToken\":\"$F1\"}"
+wlsql azure:workload >"$B/echo.out" 2>&1
+cat "$B/echo.out"
+check "an assertion echoed in an error: masked" grep -q 'HTTP 400 invalid_client: bad assertion \[redacted\] here' "$B/echo.out"
+check "errors: no assertion" bash -c "! grep -q -F -e '${FX:0:30}' -e '${FX: -20}' -e '${F1:0:30}' -e '${F1: -20}' '$B/expired.out' '$B/unknown.out' '$B/echo.out'"
 : >"$B/fed.jwt"
 wlsql azure:workload >"$B/empty.out" 2>&1
 check "an empty file: clear error" grep -q "AZURE_FEDERATED_TOKEN_FILE ($B/fed.jwt) is empty" "$B/empty.out"
