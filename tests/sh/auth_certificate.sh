@@ -128,6 +128,7 @@ check "renewal: three scans return rows" bash -c "grep -q '^a|5$' '$B/renew2.out
 n=$(tok_json $S "len(T['issued'])")
 check "renewal: the cached token served a and b, a new one (new jti) after expiry: 2 tokens issued" test "$n" = 2
 check "renewal: the last scan used the new token" test "$(graph_tokens $S | tail -1)" = "$(issued_tokens $S | tail -1)"
+check "renewal: before expiry, not after a 401 (every Graph request answered 200)" test "$(log_json $S "' '.join(str(e['status']) for e in L if '/v1.0/' in e['path'])")" = "200 200 200"
 reset $S '{"requireAuth":true,"fail":[{"request":2,"status":401,"times":1}]}' "{\"cert\":\"$B/c/leaf.pem\"}"
 certsql $S azure:certificate AZURE_CLIENT_CERTIFICATE_PATH="$B/c/app.pem" >"$B/r401.out" 2>&1
 check "401: renewed once and retried: rows" grep -q '^rows|5$' "$B/r401.out"

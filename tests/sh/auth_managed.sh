@@ -70,6 +70,7 @@ for kind in app pod; do
     wait_graph $S 2; sleep 2.3; printf "SELECT 'c', count(*) FROM (SELECT id FROM t LIMIT 5);\n"; } | azsql "${V[@]}" >"$B/renew_$kind.out" 2>&1
   check "$kind: renewal at expiry: rows, 2 tokens, the new one used" \
     bash -c "grep -q '^c|5$' '$B/renew_$kind.out' && test '$(tok_json $S "len(T['issued'])")' = 2 && test '$(graph_tokens $S | tail -1)' = '$(issued_tokens $S | tail -1)'"
+  check "$kind: renewal before expiry, not after a 401" test "$(log_json $S "' '.join(str(e['status']) for e in L if '/v1.0/' in e['path'])")" = "200 200 200"
   reset '{"requireAuth":true,"fail":[{"request":2,"status":401,"times":1}]}' "{\"identityHeader\":\"$HDR\"}"
   misql azure:managed "${V[@]}" >"$B/r401_$kind.out" 2>&1
   check "$kind: 401: renewed once, rows" \

@@ -55,6 +55,7 @@ check "rotation: three scans return rows" bash -c "grep -q '^a|5$' '$B/rot.out' 
 check "rotation: two tokens (a and b shared one), the second asked with the new file content" \
   test "$(log_json $S "' '.join('F1' if '$F1' in e['body'] else 'F2' if '$F2' in e['body'] else '?' for e in L if e['method']=='POST')")" = "F1 F2"
 check "rotation: the last scan used the second token" test "$(graph_tokens $S | tail -1)" = "$(issued_tokens $S | tail -1)"
+check "renewal: before expiry, not after a 401 (every Graph request answered 200)" test "$(log_json $S "' '.join(str(e['status']) for e in L if '/v1.0/' in e['path'])")" = "200 200 200"
 printf '%s\n' "$F1" >"$B/fed.jwt"
 
 # ---- 3. a 401: renewed once
