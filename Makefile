@@ -15,19 +15,20 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wno-unused-parameter
 VIS := -fvisibility=hidden
 CPPFLAGS_EXT := -DPROV_VERSION='"$(VERSION)"' -Iext
-LDLIBS_EXT := -lcurl
+LDLIBS_EXT := -lcurl -lcrypto
 
 SRC := $(wildcard ext/*.c)
 HDR := $(wildcard ext/*.h)
 
 # Debian packages: build, then tests.
-PKGS_BUILD := libsqlite3-dev sqlite3 libjsmn-dev libcurl4-openssl-dev
-PKGS_TEST := time nodejs npm unixodbc libsqliteodbc python3 python3-pyodbc valgrind clang libclang-rt-14-dev curl
+PKGS_BUILD := libsqlite3-dev sqlite3 libjsmn-dev libcurl4-openssl-dev libssl-dev
+PKGS_TEST := time nodejs npm unixodbc libsqliteodbc python3 python3-pyodbc valgrind clang libclang-rt-14-dev curl openssl
 # a file each package installs, to tell whether it is there
 CHECK_libsqlite3-dev := /usr/include/sqlite3.h
 CHECK_sqlite3 := /usr/bin/sqlite3
 CHECK_libjsmn-dev := /usr/include/jsmn.h
 CHECK_libcurl4-openssl-dev := /usr/include/x86_64-linux-gnu/curl/curl.h
+CHECK_libssl-dev := /usr/include/openssl/evp.h
 CHECK_nodejs := /usr/bin/node
 CHECK_npm := /usr/bin/npm
 CHECK_unixodbc := /usr/bin/isql
@@ -38,6 +39,7 @@ CHECK_valgrind := /usr/bin/valgrind
 CHECK_clang := /usr/bin/clang
 CHECK_libclang-rt-14-dev := /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 CHECK_curl := /usr/bin/curl
+CHECK_openssl := /usr/bin/openssl
 CHECK_time := /usr/bin/time
 
 missing = $(strip $(foreach p,$(1),$(if $(wildcard $(CHECK_$(p))),,$(if $(shell dpkg-query -W -f='$${Status}' $(p) 2>/dev/null | grep -q 'ok installed' && echo y),,$(p)))))

@@ -56,6 +56,10 @@ static int parse_num(const char *z, double rMin, double rMax, double *pOut) {
 
 static int valid_auth(const char *z) {
   if (strcmp(z, "azure") == 0 || strcmp(z, "none") == 0) return 1;
+  if (strcmp(z, "azure:secret") == 0 || strcmp(z, "azure:certificate") == 0 || strcmp(z, "azure:workload") == 0 ||
+      strcmp(z, "azure:managed") == 0 || strcmp(z, "azure:cli") == 0) {
+    return 1;
+  }
   if (strncmp(z, "env:", 4) == 0) {
     const char *p = z + 4;
     if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '_')) return 0;
@@ -131,7 +135,8 @@ int prov_options_parse(const char *zModule, int argc, const char *const *argv, p
         if (!valid_auth(zV)) {
           *pzErr = sqlite3_mprintf("%s: auth= takes a reference, not a secret: auth='env:NAME' (a bearer token "
                                    "in that environment variable), auth='file:PATH' (a token file) or "
-                                   "auth='azure' (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET); "
+                                   "auth='azure' (the Azure credential chain; or one of it: azure:secret, "
+                                   "azure:certificate, azure:workload, azure:managed, azure:cli); "
                                    "the CREATE VIRTUAL TABLE text is stored in plain text",
                                    zModule);
           goto error;

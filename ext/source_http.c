@@ -18,9 +18,11 @@
 **   threads. Every transfer runs through that multi handle, whose
 **   connection pool gives keep-alive across pages and statements.
 **
-**   Auth is by reference only: env:NAME, file:PATH, or client credentials
-**   from AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET (token
-**   cached, renewed before expiry and once on a 401). The token is sent
+**   Auth is by reference only: env:NAME, file:PATH, or the Azure credential
+**   chain (auth='azure' or 'azure:NAME': auth_azure.c picks the credential
+**   and builds its token request; the request runs here, under
+**   token_host_allowed(); token cached, renewed before expiry and once on a
+**   401). The token is sent
 **   only to the source's origin, never to a nextLink or a redirect
 **   elsewhere, and never appears in an error or a trace line; nor do the
 **   client secret (as is or form-encoded) and the password and secret
@@ -39,6 +41,7 @@
 */
 #include "cache.h"
 #include "source_http.h"
+#include "auth_azure.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -340,6 +343,8 @@ typedef struct http_source {
   url_origin org;  /* the source's origin */
   int bLoopback;
   int eAuth;
+  int eAzCred;         /* auth='azure...': AZ_CRED_CHAIN or the credential named */
+  const char *zAuthSecret; /* during a token request: its secret or assertion, masked in messages */
   char *zPaceKey;
   char *zToken;        /* current bearer token (wiped on free) */
   double rTokenRenew;  /* monotonic time to renew an azure token */
@@ -393,14 +398,16 @@ static char *form_encode(const char *z) {
 ** proxy that echoes the body). z is freed; NULL when out of memory.
 */
 static char *redact(http_source *s, char *z) {
-  const char *azSecret[2];
+  const char *azSecret[4];
   azSecret[0] = s->zToken;
   azSecret[1] = s->eAuth == AUTH_AZURE ? getenv("AZURE_CLIENT_SECRET") : 0;
-  for (int k = 0; k < 2 && z; k++) {
+  azSecret[2] = s->eAuth == AUTH_AZURE ? s->zAuthSecret : 0;
+  azSecret[3] = s->eAuth == AUTH_AZURE ? getenv("IDENTITY_HEADER") : 0;
+  for (int k = 0; k < 4 && z; k++) {
     const char *zS = azSecret[k];
     if (!zS || strlen(zS) < 4) continue;
     z = trust_mask_secret(z, zS, "[redacted]"); /* any 8 characters of it, not only the whole */
-    if (k == 1 && z) {
+    if (k >= 1 && z) {
       char *zEnc = form_encode(zS);
       if (!zEnc) {
         sqlite3_free(z);
@@ -503,6 +510,7 @@ typedef struct http_req {
   const char *zBody;    /* borrowed; never printed */
   size_t nBody;
   const char *zCtype;   /* request Content-Type or NULL */
+  const char *zHdrMore; /* one more header line or NULL (managed identity) */
   const char *zProto;   /* allowed protocols */
   int bAuth;            /* send the token (source origin only) */
   int bPace;
@@ -811,6 +819,7 @@ static int req_start(http_req *r, int bWait, int *pbLater, char **pzErr) {
     snprintf(zCt, sizeof(zCt), "Content-Type: %s", r->zCtype);
     ADD_HDR(zCt);
   }
+  if (r->zHdrMore) ADD_HDR(r->zHdrMore);
   if (r->nRetry > 0) {
     char zRa[64];
     snprintf(zRa, sizeof(zRa), "Retry-Attempt: %d", r->nRetry);
@@ -1259,7 +1268,21 @@ err:
 
 /* The authority (login host) for client credentials, without trailing '/'. */
 static char *authority_url(http_source *s, const char *zWho, const char **pzProto, char **pzErr) {
-  const char *z = getenv("PROVISIONING_AUTHORITY_HOST");
+  const char *zVar = "PROVISIONING_AUTHORITY_HOST";
+  const char *z = getenv(zVar);
+  char *zHttps = 0;
+  if (!z || !z[0]) {
+    zVar = "AZURE_AUTHORITY_HOST"; /* the Azure SDKs' name; it may come without a scheme */
+    z = getenv(zVar);
+    if (z && z[0] && !strstr(z, "://")) {
+      zHttps = sqlite3_mprintf("https://%s", z);
+      if (!zHttps) {
+        *pzErr = 0;
+        return 0;
+      }
+      z = zHttps;
+    }
+  }
   if (!z || !z[0]) {
     if (sqlite3_stricmp(s->org.zHost, "graph.microsoft.us") == 0 ||
         sqlite3_stricmp(s->org.zHost, "dod-graph.microsoft.us") == 0) {
@@ -1273,148 +1296,162 @@ static char *authority_url(http_source *s, const char *zWho, const char **pzProt
   url_origin o;
   int rc = has_ctl(z) ? SQLITE_ERROR : origin_parse(0, z, &o);
   if (rc == SQLITE_NOMEM) {
+    sqlite3_free(zHttps);
     *pzErr = 0;
     return 0;
   }
   if (rc || o.bUserinfo || strchr(z, '?') || strchr(z, '#')) {
-    *pzErr = sqlite3_mprintf("%s: PROVISIONING_AUTHORITY_HOST must be an https:// URL (http:// only on loopback), "
+    *pzErr = sqlite3_mprintf("%s: %s must be an https:// URL (http:// only on loopback), "
                              "without user info, query or fragment",
-                             zWho);
+                             zWho, zVar);
+    sqlite3_free(zHttps);
     return 0;
   }
   /* the client secret goes only to Microsoft's login hosts and allowed hosts */
-  if (trust_login_host_allowed(o.zScheme, o.zHost, o.iPort, pzErr)) return 0;
+  if (trust_login_host_allowed(o.zScheme, o.zHost, o.iPort, pzErr)) {
+    sqlite3_free(zHttps);
+    return 0;
+  }
   *pzProto = strcmp(o.zScheme, "http") == 0 ? "http,https" : "https";
   size_t n = strlen(z);
   while (n > 0 && z[n - 1] == '/') n--;
   char *zOut = sqlite3_mprintf("%.*s", (int)n, z);
+  sqlite3_free(zHttps);
   if (!zOut) *pzErr = 0;
   return zOut;
 }
 
+static const char *const azLoginHosts[] = {"login.microsoftonline.com", "login.microsoft.com", "login.windows.net",
+                                           "login.microsoftonline.us", "login.chinacloudapi.cn",
+                                           "login.partner.microsoftonline.cn", 0};
+
+/*
+** The host rule for token endpoints, in one place (the trust module may
+** take its place): a token request goes to Microsoft's login hosts over
+** https, to the managed-identity endpoints (IDENTITY_ENDPOINT, which the
+** environment names; the instance metadata endpoint 169.254.169.254 over
+** http, as the Azure SDKs use it), or to a host listed in
+** PROVISIONING_ALLOWED_HOSTS (plain http only on loopback). On success
+** *pzProto is the protocol list for libcurl.
+*/
+static int token_host_allowed(const char *zWho, const char *zUrl, int eEndpoint, const char **pzProto,
+                              char **pzErr) {
+  url_origin o;
+  int rc = origin_parse(0, zUrl, &o);
+  if (rc == SQLITE_NOMEM) return rc;
+  int bHttp = rc == SQLITE_OK && strcmp(o.zScheme, "http") == 0;
+  int bOk = 0;
+  if (rc == SQLITE_OK && !o.bUserinfo && (bHttp || strcmp(o.zScheme, "https") == 0)) {
+    if (eEndpoint == AZ_EP_IDENTITY) {
+      bOk = 1;
+    } else if (eEndpoint == AZ_EP_IMDS && strcmp(o.zHost, "169.254.169.254") == 0) {
+      bOk = 1;
+    } else if (trust_env_allows(o.zHost, o.iPort)) {
+      bOk = !bHttp || trust_is_loopback(o.zHost);
+    } else if (!bHttp && eEndpoint == AZ_EP_LOGIN) {
+      for (int i = 0; azLoginHosts[i] && !bOk; i++) bOk = sqlite3_stricmp(o.zHost, azLoginHosts[i]) == 0;
+    }
+  }
+  if (bOk) {
+    *pzProto = bHttp ? "http,https" : "https";
+    return SQLITE_OK;
+  }
+  sqlite3_str *m = sqlite3_str_new(0);
+  sqlite3_str_appendf(m, "%s: the token endpoint ", zWho);
+  if (rc == SQLITE_OK) {
+    origin_text(m, &o);
+  } else {
+    sqlite3_str_appendall(m, "URL");
+  }
+  sqlite3_str_appendall(m, " is not allowed: tokens are asked only of Microsoft's login hosts (https://"
+                           "login.microsoftonline.com and the national clouds' hosts), the managed identity "
+                           "endpoints (IDENTITY_ENDPOINT, http://169.254.169.254) and hosts listed in the "
+                           "environment variable PROVISIONING_ALLOWED_HOSTS (plain http only on loopback)");
+  *pzErr = sqlite3_str_finish(m);
+  return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
+/*
+** Get a token from the Azure credential (auth='azure...'): the one the
+** chain picks (auth_azure.c decides and builds the request), asked here so
+** that the host rule, retries and the masking of secrets apply.
+*/
 static int azure_token(http_source *s, const char *zWho, char **pzErr) {
   if (s->zToken && now_mono() < s->rTokenRenew) return SQLITE_OK;
-  const char *zTenant = getenv("AZURE_TENANT_ID");
-  const char *zClient = getenv("AZURE_CLIENT_ID");
-  const char *zSecret = getenv("AZURE_CLIENT_SECRET");
-  if (!zTenant || !zTenant[0] || !zClient || !zClient[0] || !zSecret || !zSecret[0]) {
-    *pzErr = sqlite3_mprintf("%s: auth='azure' needs the environment variables AZURE_TENANT_ID, AZURE_CLIENT_ID "
-                             "and AZURE_CLIENT_SECRET (missing: %s%s%s)",
-                             zWho, (!zTenant || !zTenant[0]) ? "AZURE_TENANT_ID " : "",
-                             (!zClient || !zClient[0]) ? "AZURE_CLIENT_ID " : "",
-                             (!zSecret || !zSecret[0]) ? "AZURE_CLIENT_SECRET" : "");
-    return SQLITE_ERROR;
-  }
-  for (const char *p = zTenant; *p; p++) {
-    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-          *p == '.' || *p == '_')) {
-      *pzErr = sqlite3_mprintf("%s: AZURE_TENANT_ID must be a tenant id or domain name (letters, digits, '-', '.')",
-                               zWho);
-      return SQLITE_ERROR;
-    }
-  }
-  if (has_ctl(zClient) || has_ctl(zSecret)) {
-    *pzErr = sqlite3_mprintf("%s: AZURE_CLIENT_ID or AZURE_CLIENT_SECRET holds a control character", zWho);
-    return SQLITE_ERROR;
-  }
-  const char *zProto = "https";
-  char *zAuthority = authority_url(s, zWho, &zProto, pzErr);
-  if (!zAuthority) return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  int eKind = AZ_CRED_SECRET;
+  int rc = azure_cred_pick(s->eAzCred, zWho, &eKind, pzErr);
+  if (rc) return rc;
   const char *zScopeHost = trust_is_graph_host(s->org.zHost) ? s->org.zHost : "graph.microsoft.com";
-  char *zScope = sqlite3_mprintf("https://%s/.default", zScopeHost);
-  char *zUrl = sqlite3_mprintf("%s/%s/oauth2/v2.0/token", zAuthority, zTenant);
-  sqlite3_free(zAuthority);
-  CURL *hEsc = curl_easy_init();
-  char *eClient = 0, *eSecret = 0, *eScope = 0, *zBody = 0;
+  long long tNow = (long long)time(0);
+  char *zTok = 0, *zAnswer = 0;
+  double rLife = 0;
+  az_token_req p;
+  memset(&p, 0, sizeof(p));
   http_req *r = 0;
-  int rc = SQLITE_NOMEM;
-  if (!zScope || !zUrl || !hEsc) goto done;
-  eClient = curl_easy_escape(hEsc, zClient, 0);
-  eSecret = curl_easy_escape(hEsc, zSecret, 0);
-  eScope = curl_easy_escape(hEsc, zScope, 0);
-  if (!eClient || !eSecret || !eScope) goto done;
-  {
-    /* one allocation of the exact size: no partial copy of the secret in freed memory */
-    static const char zFmt[] = "grant_type=client_credentials&client_id=%s&client_secret=%s&scope=%s";
-    int nB = snprintf(0, 0, zFmt, eClient, eSecret, eScope);
-    zBody = nB > 0 ? sqlite3_malloc64((sqlite3_uint64)nB + 1) : 0;
-    if (!zBody) goto done;
-    snprintf(zBody, (size_t)nB + 1, zFmt, eClient, eSecret, eScope);
-  }
-  r = req_new(s, zWho, "POST", zUrl);
-  if (!r) goto done;
-  r->bAuth = 0;
-  r->bPace = 0;
-  r->bToken = 1;
-  r->zProto = zProto;
-  r->zBody = zBody;
-  r->nBody = strlen(zBody);
-  r->zCtype = "application/x-www-form-urlencoded";
-  r->nMax = 1024 * 1024;
-  char *zErr = 0;
-  rc = req_run(r, &zErr);
-  if (rc == SQLITE_INTERRUPT) {
-    *pzErr = zErr;
-    goto done;
-  } else if (rc) {
-    if (zErr) {
-      *pzErr = sqlite3_mprintf("%s (client credentials from AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)",
-                               zErr);
-      sqlite3_free(zErr);
-      if (!*pzErr) rc = SQLITE_NOMEM;
-    }
-    goto done;
-  }
-  /* {"token_type":"Bearer","expires_in":3599,"access_token":"..."} */
-  pj_doc d;
-  memset(&d, 0, sizeof(d));
-  size_t end, errOff;
-  const char *zWhy;
-  int iTok = -1, iExp = -1;
-  rc = SQLITE_ERROR;
-  if (r->zResp && pj_value_end(r->zResp, r->nResp, &end, &errOff, &zWhy) == PJ_OK &&
-      pj_parse(&d, r->zResp, r->nResp) == SQLITE_OK && d.nTok > 0 && d.aTok[0].type == JSMN_OBJECT) {
-    iTok = pj_find(&d, 0, "access_token", 12);
-    iExp = pj_find(&d, 0, "expires_in", 10);
-  }
-  if (iTok >= 0 && d.aTok[iTok].type == JSMN_STRING) {
-    rc = token_set(s, zWho, d.z + d.aTok[iTok].start, (size_t)(d.aTok[iTok].end - d.aTok[iTok].start),
-                   "the token endpoint's answer", pzErr);
-    if (rc == SQLITE_OK) {
-      double rExp = 3600;
-      if (iExp >= 0) {
-        char zNum[32];
-        int n = d.aTok[iExp].end - d.aTok[iExp].start;
-        if (n > 0 && n < (int)sizeof(zNum)) {
-          memcpy(zNum, d.z + d.aTok[iExp].start, (size_t)n);
-          zNum[n] = 0;
-          double v = strtod(zNum, 0);
-          if (v > 0) rExp = v;
-        }
-      }
-      double margin = rExp * 0.1 < 300 ? rExp * 0.1 : 300;
-      s->rTokenRenew = now_mono() + rExp - margin;
-    }
+  const char *zFrom = "(Azure CLI: az account get-access-token)";
+  if (eKind == AZ_CRED_CLI) {
+    size_t nAnswer = 0;
+    rc = azure_cli_run(zWho, zScopeHost, &zAnswer, &nAnswer, pzErr);
+    if (rc == SQLITE_OK) rc = azure_token_answer(zWho, zFrom, zAnswer, nAnswer, tNow, &zTok, &rLife, pzErr);
   } else {
-    *pzErr = sqlite3_mprintf("%s: the token endpoint answered without an access_token", zWho);
+    const char *zProto = "https";
+    char *zAuthority = 0;
+    if (azure_cred_uses_login(eKind)) {
+      zAuthority = authority_url(s, zWho, &zProto, pzErr);
+      if (!zAuthority) return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+    }
+    rc = azure_token_request(eKind, zWho, zAuthority, zScopeHost, tNow, &p, pzErr);
+    sqlite3_free(zAuthority);
+    if (rc == SQLITE_OK) rc = token_host_allowed(zWho, p.zUrl, p.eEndpoint, &zProto, pzErr);
+    if (rc) goto done;
+    zFrom = p.zFrom;
+    r = req_new(s, zWho, p.zMethod, p.zUrl);
+    if (!r) {
+      rc = SQLITE_NOMEM;
+      goto done;
+    }
+    r->bAuth = 0;
+    r->bPace = 0;
+    r->bToken = 1;
+    r->zProto = zProto;
+    r->zHdrMore = p.zHeader;
+    if (p.zBody) {
+      r->zBody = p.zBody;
+      r->nBody = strlen(p.zBody);
+      r->zCtype = "application/x-www-form-urlencoded";
+    }
+    r->nMax = 1024 * 1024;
+    s->zAuthSecret = p.zSecret;
+    char *zErr = 0;
+    rc = req_run(r, &zErr);
+    if (rc) {
+      if (zErr) {
+        *pzErr = sqlite3_mprintf("%s %s", zErr, p.zFrom);
+        sqlite3_free(zErr);
+        if (!*pzErr) rc = SQLITE_NOMEM;
+      }
+    } else {
+      rc = azure_token_answer(zWho, zFrom, r->zResp, r->nResp, tNow, &zTok, &rLife, pzErr);
+    }
+    s->zAuthSecret = 0;
   }
-  pj_doc_free(&d);
-  if (r->zResp) trust_wipe(r->zResp, r->nRespAlloc);
+  if (rc == SQLITE_OK) {
+    rc = token_set(s, zWho, zTok, strlen(zTok), "the token endpoint's answer", pzErr);
+    if (rc == SQLITE_OK) {
+      /* renewed ahead of expiry: 10% of the lifetime, at most 5 minutes */
+      double margin = rLife * 0.1 < 300 ? rLife * 0.1 : 300;
+      s->rTokenRenew = now_mono() + rLife - margin;
+      if (trace_on()) {
+        fprintf(stderr, "provisioning: token from %s %s, valid for %.0f s\n", azure_cred_name(eKind), zFrom, rLife);
+      }
+    }
+  }
 done:
-  if (zBody) {
-    trust_wipe(zBody, strlen(zBody));
-    sqlite3_free(zBody);
-  }
-  if (eSecret) {
-    trust_wipe(eSecret, strlen(eSecret));
-    curl_free(eSecret);
-  }
-  curl_free(eClient);
-  curl_free(eScope);
-  if (hEsc) curl_easy_cleanup(hEsc);
+  s->zAuthSecret = 0;
+  wipe_free(zTok);
+  wipe_free(zAnswer);
   req_free(r);
-  sqlite3_free(zScope);
-  sqlite3_free(zUrl);
+  azure_token_request_clear(&p);
   return rc;
 }
 
@@ -1469,11 +1506,10 @@ static char *cache_key(http_source *s, const char *zWho, const char *zUrl, int *
     if (*pRc) return 0;
     h = s->zToken ? pj_hash64(s->zToken, strlen(s->zToken)) : 0;
   } else if (s->eAuth == AUTH_AZURE) {
-    const char *az[3] = {getenv("AZURE_TENANT_ID"), getenv("AZURE_CLIENT_ID"), getenv("AZURE_CLIENT_SECRET")};
-    for (int i = 0; i < 3; i++) {
-      const char *z = az[i] ? az[i] : "";
-      h = (h * 0x100000001b3ULL) ^ pj_hash64(z, strlen(z));
-    }
+    int eKind = AZ_CRED_SECRET;
+    char *zErr = 0;
+    if (azure_cred_pick(s->eAzCred, zWho, &eKind, &zErr) == SQLITE_OK) h = azure_cred_hash(eKind);
+    sqlite3_free(zErr); /* the token request reports it */
   }
   char *zKey = sqlite3_mprintf("%s|%016llx %s", s->zPaceKey, (unsigned long long)h, zUrl);
   if (!zKey) *pRc = SQLITE_NOMEM;
@@ -2122,11 +2158,6 @@ static char *dup_or_null(const char *z, int *pbOom) {
   return zOut;
 }
 
-static int env_set(const char *zName) {
-  const char *z = getenv(zName);
-  return z && z[0];
-}
-
 int source_http_open(const prov_options *opts, prov_source **pp, char **pzErr) {
   const char *zWho = "provisioning";
   *pp = 0;
@@ -2185,10 +2216,8 @@ int source_http_open(const prov_options *opts, prov_source **pp, char **pzErr) {
   /* auth: references only */
   const char *zA = s->zAuth;
   if (!zA) {
-    s->eAuth = (env_set("AZURE_TENANT_ID") && env_set("AZURE_CLIENT_ID") && env_set("AZURE_CLIENT_SECRET"))
-                   ? AUTH_AZURE
-                   : AUTH_NONE;
-  } else if (strcmp(zA, "azure") == 0) {
+    s->eAuth = azure_env_configured() ? AUTH_AZURE : AUTH_NONE;
+  } else if (azure_cred_parse(zA, &s->eAzCred)) {
     s->eAuth = AUTH_AZURE;
   } else if (strncmp(zA, "env:", 4) == 0 && zA[4] && !has_ctl(zA) && !strpbrk(zA + 4, " =")) {
     s->eAuth = AUTH_ENV;

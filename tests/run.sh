@@ -108,7 +108,7 @@ for MODE in "${MODES[@]}"; do
     exe="$BUILD/$(basename "$t" .c)"
     srcs=$(ls ext/*.c | grep -v '^ext/provisioning.c$')
     if ! ${CC:-cc} $UNIT_CFLAGS -Wall -Wextra -Wno-unused-parameter -DSQLITE_CORE -DPROV_VERSION="\"$(cat VERSION)\"" \
-        -Iext -o "$exe" "$t" $srcs -lsqlite3 -lcurl -lm >"$exe.log" 2>&1; then
+        -Iext -o "$exe" "$t" $srcs -lsqlite3 -lcurl -lcrypto -lm >"$exe.log" 2>&1; then
       record "$name" 1 "$exe.log"; continue
     fi
     (cd "$BUILD" && env $RUN_ENV "$exe") >"$exe.out" 2>&1

@@ -4,7 +4,7 @@
 # Each tests/fuzz/fuzz_NAME.c is compiled with clang
 # -fsanitize=fuzzer,address,undefined together with every ext/*.c except
 # ext/provisioning.c (-DSQLITE_CORE, linked with the system -lsqlite3 and
-# -lcurl) into build/fuzz/fuzz_NAME, then run for SECONDS (default 60) on a
+# -lcurl -lcrypto) into build/fuzz/fuzz_NAME, then run for SECONDS (default 60) on a
 # scratch copy of tests/fuzz/corpus_NAME/ (new inputs it finds go there,
 # so the repository's corpus is not modified). Crash inputs are written to
 # build/fuzz/artifacts_NAME/. Exits non-zero if any target fails to build
@@ -38,7 +38,7 @@ for t in tests/fuzz/fuzz_*.c; do
   echo "== $base: building"
   if ! $CC_FUZZ -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
       -Wall -Wextra -Wno-unused-parameter -DSQLITE_CORE -DPROV_VERSION="\"$VERSION\"" -Iext \
-      -o "$exe" "$t" $SRCS -lsqlite3 -lcurl -lm; then
+      -o "$exe" "$t" $SRCS -lsqlite3 -lcurl -lcrypto -lm; then
     echo "FAIL $base: build failed"; status=1; continue
   fi
   work=$(mktemp -d "$ROOT/$OUT/corpus_$name.XXXXXX")

@@ -11,6 +11,7 @@ const zlib = require('zlib');
 const crypto = require('crypto');
 const { loadEventsFile } = require('./load');
 const od = require('./odata');
+const tokens = require('./tokens'); // the Azure credential chain's token endpoints
 
 // ---- command line
 
@@ -474,6 +475,7 @@ function handleAdmin(ctx) {
     ctx.res.end(b);
   };
   if (ctx.rawPath === '/_mock/ping') return plain(200, { ok: true, events: BASE_EVENTS.length });
+  if (tokens.admin(ctx, plain, scenario)) return;
   if (!m) return plain(404, { error: 'unknown admin path' });
   const name = decodeURIComponent(m[1]);
   if (!SCEN_RE.test(name)) return plain(400, { error: 'bad scenario name' });
@@ -512,6 +514,7 @@ function routeGraph(ctx) {
 
   // token endpoint: /{tenant}/oauth2/v2.0/token
   if (segs.length === 4 && low[1] === 'oauth2' && low[2] === 'v2.0' && low[3] === 'token') return tokenEndpoint(ctx, segs[0]);
+  if (tokens.route(ctx, segs, low, sendJson)) return;
 
   const v = low[0];
   if (v !== 'v1.0' && v !== 'beta') return sendError(ctx, 404, 'ResourceNotFound', `No route for ${ctx.rawPath}`);
@@ -861,6 +864,7 @@ function tokenEndpoint(ctx, tenant) {
   }
   const scope = p.get('scope') || '';
   if (!/\/\.default$/.test(scope)) return aad(400, 'invalid_scope', `AADSTS1002012: The provided value for scope ${scope} is not valid.`, [1002012]);
+  if (p.has('client_assertion') || p.has('client_assertion_type')) return tokens.assertion(ctx, tenant, p, sendJson, aad);
   if (p.get('client_id') !== s.knobs.clientId) {
     return aad(401, 'invalid_client', `AADSTS700016: Application with identifier was not found in the directory '${tenant}'.`, [700016]);
   }

@@ -18,7 +18,7 @@ exe="$B/test_threads_tsan"
 srcs=$(ls ext/*.c | grep -v '^ext/provisioning.c$')
 if ! clang -O1 -g -fsanitize=thread -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter \
     -Wno-string-plus-int -DSQLITE_CORE -DPROV_VERSION="\"$(cat VERSION)\"" -Iext \
-    -o "$exe" tests/unit/test_threads.c $srcs -lsqlite3 -lcurl -lm -lpthread >"$exe.log" 2>&1; then
+    -o "$exe" tests/unit/test_threads.c $srcs -lsqlite3 -lcurl -lcrypto -lm -lpthread >"$exe.log" 2>&1; then
   cat "$exe.log"; echo "build failed"; exit 1
 fi
 out="$B/test_threads_tsan.out"
