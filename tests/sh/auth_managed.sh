@@ -79,8 +79,11 @@ done
 
 # ---- 4. the host rule: a metadata host that is not allowed gets nothing
 reset '{"requireAuth":true}' '{}'
-misql azure:managed "${POD[@]}" PROVISIONING_ALLOWED_HOSTS= >"$B/notallowed.out" 2>&1
+# the source (127.0.0.1:PORT) is allowed, the metadata host (localhost) is not
+PORT=${MOCK_URL##*:}
+misql azure:managed AZURE_POD_IDENTITY_AUTHORITY_HOST="http://localhost:$PORT/s/$S" \
+  PROVISIONING_ALLOWED_HOSTS="127.0.0.1:$PORT" >"$B/notallowed.out" 2>&1
 cat "$B/notallowed.out"
-check "IMDS host not allowed: error names the rule and the variable" grep -q "the token endpoint http://127.0.0.1:[0-9]* is not allowed: .*PROVISIONING_ALLOWED_HOSTS" "$B/notallowed.out"
+check "IMDS host not allowed: error names the rule and the variable" grep -q "the token endpoint http://localhost:[0-9]* is not allowed: .*PROVISIONING_ALLOWED_HOSTS" "$B/notallowed.out"
 check "IMDS host not allowed: nothing arrived" test "$(log_json $S "len(L)")" = 0
 exit $fail

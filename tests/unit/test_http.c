@@ -592,8 +592,6 @@ static void test_open_refusals(void) {
   if (src) src->xDestroy(src);
   src = 0;
   unsetenv("PROVISIONING_ALLOWED_HOSTS");
-  if (zAllowed) setenv("PROVISIONING_ALLOWED_HOSTS", zAllowed, 1); /* the loopback mock (tests/run.sh) */
-  free(zAllowed);
   o.zSource = "http://graph.microsoft.com/v1.0";
   rc = source_http_open(&o, &src, &zErr);
   CHECK(rc == SQLITE_ERROR && zErr && strstr(zErr, "https"), "%s", zErr ? zErr : "(none)");
@@ -667,7 +665,9 @@ static void test_open_refusals(void) {
     sqlite3_free(zErr);
     zErr = 0;
   }
-  setenv("PROVISIONING_ALLOWED_HOSTS", "127.0.0.1", 1); /* the mock, for the tests that follow */
+  /* the loopback mock (tests/run.sh), for the tests that follow */
+  setenv("PROVISIONING_ALLOWED_HOSTS", zAllowed ? zAllowed : "127.0.0.1", 1);
+  free(zAllowed);
   /* CR/LF in a path */
   o = opts_for("h_open");
   rc = source_http_open(&o, &src, &zErr);
