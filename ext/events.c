@@ -25,7 +25,14 @@
 **   opens a stream on the source; Graph gets it as OData, the file source
 **   evaluates it in-process. omit=1 only where the source's answer is
 **   exactly SQLite's; LIMIT and OFFSET are never omitted ($top is a page
-**   size: no row is ever dropped because of it).
+**   size: no row is ever dropped because of it), and are used only when the
+**   source takes the order or there is no ORDER BY (else full pages).
+**   Graph gets the forms of its profile (odata_forms.h) minus those its
+**   origin refused; without `or`, an IN of 2..8 values is read as one eq
+**   request per value (ev_plan_split), each part re-checked against its own
+**   value so that no row comes twice. Rows from a remote source are always
+**   re-checked against every shipped condition, so a form left out after a
+**   refusal never changes a result.
 **   Rowids are a hash of the event id, stable across scans, so SQLite's
 **   OR-by-union (one scan per branch, duplicates removed by rowid) is right.
 */
