@@ -17,6 +17,8 @@
 **                                       sent to Graph as contains()
 **   provisioning_last_insert_id()       id Graph gave the last INSERTed object
 **   provisioning_inserted_ids()         JSON array of the ids the last COMMIT created
+**   provisioning_last_commit()          JSON report of the last COMMIT that sent writes
+**                                       (writes.c): each write's outcome, local fate
 **   provisioning_scan_stats()           JSON counters of the last scan
 **                                       (events scanned, rows returned,
 **                                       HTTP requests, bytes)
@@ -27,6 +29,7 @@
 SQLITE_EXTENSION_INIT1
 
 #include "events.h"
+#include "writes.h"
 
 #ifndef PROV_VERSION
 #define PROV_VERSION "unknown"
@@ -66,6 +69,7 @@ static void globalFree(void *p) {
   prov_global *g = (prov_global *)p;
   sqlite3_free(g->zLastId);
   sqlite3_free(g->zLastIds);
+  sqlite3_free(g->zCommitWrites);
   sqlite3_free(g);
 }
 
@@ -87,6 +91,9 @@ __attribute__((visibility("default"))) int sqlite3_provisioning_init(sqlite3 *db
   rc = sqlite3_create_function(db, "provisioning_last_insert_id", 0, SQLITE_UTF8, g, lastInsertIdFunc, 0, 0);
   if (rc == SQLITE_OK) {
     rc = sqlite3_create_function(db, "provisioning_inserted_ids", 0, SQLITE_UTF8, g, insertedIdsFunc, 0, 0);
+  }
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_create_function(db, "provisioning_last_commit", 0, SQLITE_UTF8, g, writes_last_commit_func, 0, 0);
   }
   if (rc) return rc;
   rc = sqlite3_create_function(db, "provisioning_version", 0,
