@@ -181,17 +181,21 @@ static int report_finish(prov_global *g, sqlite3_str *r) {
 /* The COMMIT error: request k failed (eOut), the others before it applied (azId), the rest not sent. */
 static char *flush_message(prov_writes *w, const char *zModule, int k, int eOut, const char *zErr, char **azId,
                            int bBatch) {
-  prov_write *p = &w->a[k];
   sqlite3_str *s = sqlite3_str_new(0);
   size_t nMod = strlen(zModule);
   if (strncmp(zErr, zModule, nMod) == 0 && strncmp(zErr + nMod, ": ", 2) == 0) zErr += nMod + 2; /* one prefix */
-  sqlite3_str_appendf(s, "%s: COMMIT failed at request %d of %d (%s: %s %s): %s. ", zModule, k + 1, w->n, p->zWhat,
-                      p->zMethod, p->zPath, zErr);
+  if (k < 0) {
+    sqlite3_str_appendf(s, "%s: COMMIT failed: %s. ", zModule, zErr);
+  } else {
+    sqlite3_str_appendf(s, "%s: COMMIT failed at request %d of %d (%s: %s %s): %s. ", zModule, k + 1, w->n,
+                        w->a[k].zWhat, w->a[k].zMethod, w->a[k].zPath, zErr);
+  }
   if (bBatch) {
     sqlite3_str_appendf(s, "Nothing was applied: the file source applies a COMMIT whole and the file is unchanged "
                            "(%d request%s not applied).", w->n, w->n > 1 ? "s" : "");
     return sqlite3_str_finish(s);
   }
+  prov_write *p = &w->a[k];
   if (k == 0) {
     sqlite3_str_appendall(s, "Applied: none. ");
   } else {
@@ -226,7 +230,7 @@ int writes_flush(prov_writes *w, prov_source *pSrc, const char *zModule, prov_gl
   sqlite3_str *rep = sqlite3_str_new(0);
   char **azId = sqlite3_malloc64(sizeof(char *) * (sqlite3_uint64)(w->n ? w->n : 1));
   prov_write_req *aReq = 0;
-  int nCreated = 0, nDone = 0, iFail = -1, eFail = 0, bBatch = pSrc->xWriteBatch != 0;
+  int nCreated = 0, nDone = 0, iFail = -1, eFail = 0, bBatch = pSrc->xWriteBatch != 0, bFailed = 0;
   int rc = azId ? SQLITE_OK : SQLITE_NOMEM;
   char *zFailErr = 0;
   int iFailStatus = 0;
@@ -246,8 +250,10 @@ int writes_flush(prov_writes *w, prov_source *pSrc, const char *zModule, prov_gl
       int iAt = -1;
       rc = pSrc->xWriteBatch(pSrc, aReq, w->n, &iAt, &zFailErr);
       if (rc != SQLITE_OK && rc != SQLITE_NOMEM) {
-        iFail = iAt >= 0 && iAt < w->n ? iAt : 0;
+        iFail = iAt >= 0 && iAt < w->n ? iAt : -1; /* -1: no write at fault (the lock) */
+        bFailed = 1;
         eFail = OUT_FAILED;
+        rc = SQLITE_ERROR;
       }
     }
   }
@@ -283,6 +289,7 @@ int writes_flush(prov_writes *w, prov_source *pSrc, const char *zModule, prov_gl
       report_add(rep, zModule, i, p, OUT_APPLIED, status, zId, 0);
     } else if (rc != SQLITE_NOMEM || status == PROV_WRITE_UNKNOWN) {
       iFail = i;
+      bFailed = 1;
       iFailStatus = status;
       eFail = status == PROV_WRITE_NOT_SENT ? OUT_NOT_SENT
               : status == PROV_WRITE_UNKNOWN ? OUT_UNKNOWN
@@ -295,12 +302,13 @@ int writes_flush(prov_writes *w, prov_source *pSrc, const char *zModule, prov_gl
     sqlite3_free(zResp);
     sqlite3_free(zErr);
   }
-  if (iFail >= 0) {
+  if (bFailed) {
     const char *zWhy = zFailErr ? zFailErr : sqlite3_errstr(rc);
     for (int i = nDone; i < w->n; i++) {
       int eOut = i == iFail ? eFail : OUT_NOT_SENT;
       if (bBatch) eOut = i == iFail ? OUT_FAILED : OUT_NOT_SENT;
-      report_add(rep, zModule, i, &w->a[i], eOut, i == iFail ? iFailStatus : 0, 0, i == iFail ? zWhy : 0);
+      report_add(rep, zModule, i, &w->a[i], eOut, i == iFail ? iFailStatus : 0, 0,
+                 i == iFail || (iFail < 0 && i == 0) ? zWhy : 0);
     }
     *pzErr = flush_message(w, zModule, iFail, eFail, zWhy, azId, bBatch);
     if (!*pzErr) rc = SQLITE_NOMEM; /* not a bare "SQL logic error" */
