@@ -19,6 +19,8 @@
 **   provisioning_inserted_ids()         JSON array of the ids the last COMMIT created
 **   provisioning_last_commit()          JSON report of the last COMMIT that sent writes
 **                                       (writes.c): each write's outcome, local fate
+**   provisioning_sync(src, local [, lookback [, log]])
+**                                       incremental copy into a table (sync.c)
 **   provisioning_scan_stats()           JSON counters of the last scan
 **                                       (events scanned, rows returned,
 **                                       HTTP requests, bytes)
@@ -29,6 +31,7 @@
 SQLITE_EXTENSION_INIT1
 
 #include "events.h"
+#include "sync.h"
 #include "writes.h"
 
 #ifndef PROV_VERSION
@@ -103,6 +106,7 @@ __attribute__((visibility("default"))) int sqlite3_provisioning_init(sqlite3 *db
                                  SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, 0, prov_contains_func,
                                  0, 0);
   }
+  if (rc == SQLITE_OK) rc = sync_register(db);
   if (rc == SQLITE_OK) rc = events_register(db, g);
   if (rc == SQLITE_OK) rc = steps_register(db);
   if (rc == SQLITE_OK) rc = flows_register(db, g);
