@@ -179,8 +179,8 @@ static int report_finish(prov_global *g, sqlite3_str *r) {
 }
 
 /* The COMMIT error: request k failed (eOut), the others before it applied (azId), the rest not sent. */
-static char *flush_message(prov_writes *w, const char *zModule, int k, int eOut, const char *zErr, char **azId,
-                           int bBatch) {
+static char *flush_message(prov_writes *w, const char *zModule, int k, int eOut, int iStatus, const char *zErr,
+                           char **azId, int bBatch) {
   sqlite3_str *s = sqlite3_str_new(0);
   size_t nMod = strlen(zModule);
   if (strncmp(zErr, zModule, nMod) == 0 && strncmp(zErr + nMod, ": ", 2) == 0) zErr += nMod + 2; /* one prefix */
@@ -208,8 +208,15 @@ static char *flush_message(prov_writes *w, const char *zModule, int k, int eOut,
     sqlite3_str_appendall(s, ". ");
   }
   if (eOut == OUT_UNKNOWN) {
-    sqlite3_str_appendf(s, "Outcome unknown: %d (%s: it may have reached the server and been applied; check "
-                           "before sending it again). ", k + 1, p->zWhat);
+    sqlite3_str_appendf(s, "Outcome unknown: %d (%s: ", k + 1, p->zWhat);
+    if (iStatus > 0) {
+      sqlite3_str_appendf(s, "the server answered HTTP %d, which does not say whether it was done", iStatus);
+    } else if (strstr(zErr, "time-out")) {
+      sqlite3_str_appendall(s, "sent, and no answer came before the time-out");
+    } else {
+      sqlite3_str_appendall(s, "the connection was lost after it was sent");
+    }
+    sqlite3_str_appendall(s, "; it may have been applied: check before sending it again). ");
   } else {
     sqlite3_str_appendf(s, "Not applied: %d (%s: %s). ", k + 1, p->zWhat,
                         eOut == OUT_FAILED ? "refused by the server" : "never sent");
@@ -310,7 +317,7 @@ int writes_flush(prov_writes *w, prov_source *pSrc, const char *zModule, prov_gl
       report_add(rep, zModule, i, &w->a[i], eOut, i == iFail ? iFailStatus : 0, 0,
                  i == iFail || (iFail < 0 && i == 0) ? zWhy : 0);
     }
-    *pzErr = flush_message(w, zModule, iFail, eFail, zWhy, azId, bBatch);
+    *pzErr = flush_message(w, zModule, iFail, eFail, iFailStatus, zWhy, azId, bBatch);
     if (!*pzErr) rc = SQLITE_NOMEM; /* not a bare "SQL logic error" */
     else if (rc != SQLITE_NOMEM) rc = SQLITE_ERROR;
     if (g && *pzErr) g->bCommitOpen = 2; /* the COMMIT error lists the writes */

@@ -76,7 +76,8 @@ jobs = [json.loads(r["body"])["jobId"] for r in writes]
 assert jobs == ["job-one", "job-two"], jobs
 '
   check "events $fault: the error names request 2 of 3" has "$O" "provisioning_events: COMMIT failed at request 2 of 3 (INSERT of event 2: POST /auditLogs/provisioning): "
-  check "events $fault: 1 applied, with the id the server gave" has "$O" "Applied (Graph has no transactions, these stay): 1 (INSERT of event 1, id w-1). Outcome unknown: 2 (INSERT of event 2: it may have reached the server and been applied; check before sending it again). Not sent: 3 (INSERT of event 3) (1 request)."
+  case $fault in cut) why="the connection was lost after it was sent" ;; hold) why="sent, and no answer came before the time-out" ;; esac
+  check "events $fault: 1 applied, with the id the server gave; 2 unknown, and why; 3 not sent" has "$O" "Applied (Graph has no transactions, these stay): 1 (INSERT of event 1, id w-1). Outcome unknown: 2 (INSERT of event 2: $why; it may have been applied: check before sending it again). Not sent: 3 (INSERT of event 3) (1 request)."
   check "events $fault: provisioning_last_commit() outcomes" has "$O" "outcomes|applied,unknown,not sent"
   check "events $fault: the local transaction is rolled back" has "$O" "local|rolled back"
 done
@@ -110,7 +111,8 @@ for fault in cut hold; do
 types = [json.loads(r["body"])["@odata.type"] for r in writes]
 assert types == ["#microsoft.graph.industryData.administrativeUnitProvisioningFlow", "#microsoft.graph.industryData.securityGroupProvisioningFlow"], types
 '
-  check "flows $fault: applied / unknown / not sent" has "$O" "Applied (Graph has no transactions, these stay): 1 (INSERT of flow 1 (administrativeUnit), id w-1). Outcome unknown: 2 (INSERT of flow 2 (securityGroup): it may have reached the server and been applied; check before sending it again). Not sent: 3 (INSERT of flow 3 (user)) (1 request)."
+  case $fault in cut) why="the connection was lost after it was sent" ;; hold) why="sent, and no answer came before the time-out" ;; esac
+  check "flows $fault: applied / unknown / not sent" has "$O" "Applied (Graph has no transactions, these stay): 1 (INSERT of flow 1 (administrativeUnit), id w-1). Outcome unknown: 2 (INSERT of flow 2 (securityGroup): $why; it may have been applied: check before sending it again). Not sent: 3 (INSERT of flow 3 (user)) (1 request)."
   check "flows $fault: provisioning_last_commit() outcomes" has "$O" "outcomes|applied,unknown,not sent"
 done
 
