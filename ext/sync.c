@@ -72,13 +72,13 @@ static int sync_value(sqlite3 *db, const char *zSql, const char *a, const char *
   return rc;
 }
 
-/* Does table zTab have column zCol? 1, 0, or -1 on error. */
-static int sync_has_column(sqlite3 *db, const char *zTab, const char *zCol) {
+/* Does table zTab have column zCol? *pbHas, or an error code. */
+static int sync_has_column(sqlite3 *db, const char *zTab, const char *zCol, int *pbHas) {
   char *z = 0;
   int rc = sync_value(db, "SELECT name FROM pragma_table_xinfo(?1) WHERE name = ?2 COLLATE NOCASE", zTab, zCol, &z);
+  *pbHas = z != 0;
   sqlite3_free(z);
-  if (rc) return -1;
-  return z != 0;
+  return rc;
 }
 
 /* The log table, with the columns this version writes (an older sync_log gets the new ones). */
@@ -92,9 +92,9 @@ static int sync_log_prepare(sqlite3 *db, const char *zLog) {
   int rc = zSql ? sync_exec(db, zSql) : SQLITE_NOMEM;
   sqlite3_free(zSql);
   for (size_t i = 0; rc == SQLITE_OK && i < sizeof(azCol) / sizeof(azCol[0]); i++) {
-    int h = sync_has_column(db, zLog, azCol[i][0]);
-    if (h < 0) return SQLITE_ERROR;
-    if (h) continue;
+    int h = 0;
+    rc = sync_has_column(db, zLog, azCol[i][0], &h);
+    if (rc || h) continue;
     zSql = sqlite3_mprintf("ALTER TABLE \"%w\" ADD COLUMN %s %s", zLog, azCol[i][0], azCol[i][1]);
     rc = zSql ? sync_exec(db, zSql) : SQLITE_NOMEM;
     sqlite3_free(zSql);
@@ -255,7 +255,7 @@ static void syncFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
       /* the source failed part-way: keep what was copied (every event up to a time, in order) */
       zErr = sqlite3_mprintf("provisioning_sync: %s (%lld rows copied and kept; the next run resumes)",
                              sqlite3_errmsg(r.db), r.nFetched);
-      rc = rcStep == SQLITE_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+      rc = (rcStep & 0xff) == SQLITE_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
       break;
     }
     r.nFetched++;
@@ -266,7 +266,7 @@ static void syncFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         r.nNew += sqlite3_changes(r.db);
       } else {
         zErr = sqlite3_mprintf("provisioning_sync: inserting into '%s': %s", r.zLocal, sqlite3_errmsg(r.db));
-        rc = rcIns == SQLITE_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+        rc = (rcIns & 0xff) == SQLITE_NOMEM || sqlite3_errcode(r.db) == SQLITE_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
       }
       sqlite3_reset(pIns);
     }
@@ -289,12 +289,13 @@ static void syncFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pIns = 0;
   if (bTxn && rc != SQLITE_NOMEM) {
     /* what was copied stays, also when the source failed: the log row goes with it */
-    if (sync_log_write(&r, rc == SQLITE_OK ? "ok" : (zErr ? zErr : "failed")) == SQLITE_OK &&
-        sync_exec(r.db, "COMMIT") == SQLITE_OK) {
+    int rc2 = sync_log_write(&r, rc == SQLITE_OK ? "ok" : (zErr ? zErr : "failed"));
+    if (rc2 == SQLITE_OK) rc2 = sync_exec(r.db, "COMMIT");
+    if (rc2 == SQLITE_OK) {
       bTxn = 0;
       r.nCommitted = r.nNew;
     } else if (rc == SQLITE_OK) {
-      rc = SQLITE_ERROR;
+      rc = rc2;
       zErr = sqlite3_mprintf("provisioning_sync: commit: %s", sqlite3_errmsg(r.db));
     }
   }
@@ -302,13 +303,13 @@ done:
   if (bTxn && !sqlite3_get_autocommit(r.db)) sync_exec(r.db, "ROLLBACK");
   sqlite3_finalize(pSel);
   sqlite3_finalize(pIns);
-  if (rc == SQLITE_OK) {
+  if ((rc & 0xff) == SQLITE_NOMEM) {
+    sqlite3_result_error_nomem(ctx); /* whatever message could be made */
+  } else if (rc == SQLITE_OK) {
     char *z = sqlite3_mprintf("{\"since\":\"%s\",\"lookback\":\"%s\",\"fetched\":%lld,\"new\":%lld}", r.zSince,
                               r.zLookback, r.nFetched, r.nNew);
     if (z) sqlite3_result_text(ctx, z, -1, sqlite3_free);
     else sqlite3_result_error_nomem(ctx);
-  } else if (rc == SQLITE_NOMEM && !zErr) {
-    sqlite3_result_error_nomem(ctx);
   } else {
     sqlite3_result_error(ctx, zErr ? zErr : "provisioning_sync: failed", -1);
   }
