@@ -111,6 +111,11 @@ check "mode: 0640 kept" test "$(stat -c %a "$W/mode.json")" = 640
 check "owner and group kept ($owner_before)" test "$(stat -c %u:%g "$W/mode.json")" = "$owner_before"
 check "mode: the row was written" test "$(count "$W/mode.json" mode)" = 1
 
+cp "$W/small.json" "$W/mode2.json"
+chmod 0604 "$W/mode2.json"     # ours: no chown involved
+sq "$W/mode2.json" "INSERT INTO ev(job_id) VALUES ('mode')" >/dev/null
+check "mode: 0604 kept on a file of our own" test "$(stat -c %a "$W/mode2.json")" = 604
+
 # ---- symlink
 mkdir -p "$W/real"
 cp "$W/small.json" "$W/real/target.json"

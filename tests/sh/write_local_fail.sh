@@ -77,6 +77,11 @@ SELECT 'after2', json_extract(provisioning_last_commit(), '\$.local');
 COMMIT;
 SELECT 'after3', json_extract(provisioning_last_commit(), '\$.local'), provisioning_last_insert_id();
 SELECT 'rows', count(*) FROM t;
+-- a later transaction on the table that sends nothing leaves the report alone
+BEGIN;
+UPDATE ev SET status = 'x' WHERE 0;
+ROLLBACK;
+SELECT 'after4', json_extract(provisioning_last_commit(), '\$.local');
 SQL
 timeout 60 $SQLITE3 -batch -init /dev/null "$W/retry.db" <"$W/retry.sql" >"$W/retry.out" 2>&1
 wait $HOLD 2>/dev/null; HOLD=
@@ -86,6 +91,7 @@ check "retry: still not finished after the second failed COMMIT" has "$W/retry.o
 check "retry: the third COMMIT succeeds" has "$W/retry.out" "after3|committed|w-1"
 check "retry: the local row is committed" has "$W/retry.out" "rows|1"
 check "retry: the POST was sent once in all" test "$(nposts)" = 1
+check "retry: a later rollback that sent nothing keeps the report, and warns not" test "$(grep -c warning "$W/retry.out")|$(grep '^after4' "$W/retry.out")" = "0|after4|committed"
 
 # ---- undo: COMMIT fails on the lock, then ROLLBACK
 hold undo
