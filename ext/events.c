@@ -904,6 +904,7 @@ static int evSync(sqlite3_vtab *pVtab) {
 
 static int evCommit(sqlite3_vtab *pVtab) {
   ev_vtab *v = (ev_vtab *)pVtab;
+  writes_local_done(v->pGlobal, "provisioning_events", 1);
   writes_clear(&v->writes);
   v->nInsert = 0;
   return SQLITE_OK;
@@ -911,6 +912,7 @@ static int evCommit(sqlite3_vtab *pVtab) {
 
 static int evRollback(sqlite3_vtab *pVtab) {
   ev_vtab *v = (ev_vtab *)pVtab;
+  writes_local_done(v->pGlobal, "provisioning_events", 0);
   writes_clear(&v->writes); /* never sent */
   v->nInsert = 0;
   return SQLITE_OK;

@@ -13,6 +13,10 @@ typedef struct prov_global {
   sqlite3_int64 nSeq, iLastSeq; /* scans started; the one in last */
   char *zLastId;    /* id Graph gave the last object created (POST) */
   char *zLastIds;   /* JSON array of the ids created by the last COMMIT */
+  /* the last COMMIT that sent writes, for provisioning_last_commit() (writes.c) */
+  char *zCommitWrites; /* JSON array members: one object per write, in order */
+  int eCommitLocal;    /* WRITES_LOCAL_*: what became of the local transaction */
+  int bCommitOpen;     /* writes sent, local outcome not known yet (2: a COMMIT error listed them) */
 } prov_global;
 
 int events_register(sqlite3 *db, prov_global *pGlobal);

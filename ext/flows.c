@@ -1293,6 +1293,10 @@ static int flSync(sqlite3_vtab *pVtab) {
     if (v->writes.a[i].zBody) rc = fl_collect_secrets(v->writes.a[i].zBody, &aSecret, &nSecret);
   }
   if (rc == SQLITE_OK) rc = writes_flush(&v->writes, v->pSrc, "provisioning_flows", v->pGlobal, &zErr);
+  /* the report of provisioning_last_commit() holds the servers' messages too */
+  if (v->pGlobal && v->pGlobal->zCommitWrites) {
+    v->pGlobal->zCommitWrites = fl_scrub(v->pGlobal->zCommitWrites, aSecret, nSecret);
+  }
   if (rc) {
     zErr = fl_scrub(zErr, aSecret, nSecret);
     /* no message (none made, or the scrubbed copy failed): out of memory */
@@ -1308,6 +1312,7 @@ static int flSync(sqlite3_vtab *pVtab) {
 
 static int flCommit(sqlite3_vtab *pVtab) {
   fl_vtab *v = (fl_vtab *)pVtab;
+  writes_local_done(v->pGlobal, "provisioning_flows", 1);
   writes_clear(&v->writes);
   fl_seen_clear(v);
   v->nInsert = 0;
@@ -1317,6 +1322,7 @@ static int flCommit(sqlite3_vtab *pVtab) {
 
 static int flRollback(sqlite3_vtab *pVtab) {
   fl_vtab *v = (fl_vtab *)pVtab;
+  writes_local_done(v->pGlobal, "provisioning_flows", 0);
   writes_clear(&v->writes); /* never sent */
   fl_seen_clear(v);
   v->nInsert = 0;

@@ -19,6 +19,10 @@
 **                                       sent to Graph as contains()
 **   provisioning_last_insert_id()       id Graph gave the last INSERTed object
 **   provisioning_inserted_ids()         JSON array of the ids the last COMMIT created
+**   provisioning_last_commit()          JSON report of the last COMMIT that sent writes
+**                                       (writes.c): each write's outcome, local fate
+**   provisioning_sync(src, local [, lookback [, log]])
+**                                       incremental copy into a table (sync.c)
 **   provisioning_scan_stats()           JSON counters of the last scan (refused OData forms too)
 **                                       (events scanned, rows returned,
 **                                       HTTP requests, bytes)
@@ -31,6 +35,8 @@ SQLITE_EXTENSION_INIT1
 #include "events.h"
 #include "time_order.h"
 #include "odata_forms.h"
+#include "sync.h"
+#include "writes.h"
 
 #ifndef PROV_VERSION
 #define PROV_VERSION "unknown"
@@ -76,6 +82,7 @@ static void globalFree(void *p) {
   prov_global *g = (prov_global *)p;
   sqlite3_free(g->zLastId);
   sqlite3_free(g->zLastIds);
+  sqlite3_free(g->zCommitWrites);
   sqlite3_free(g);
 }
 
@@ -98,6 +105,9 @@ __attribute__((visibility("default"))) int sqlite3_provisioning_init(sqlite3 *db
   if (rc == SQLITE_OK) {
     rc = sqlite3_create_function(db, "provisioning_inserted_ids", 0, SQLITE_UTF8, g, insertedIdsFunc, 0, 0);
   }
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_create_function(db, "provisioning_last_commit", 0, SQLITE_UTF8, g, writes_last_commit_func, 0, 0);
+  }
   if (rc) return rc;
   rc = sqlite3_create_function(db, "provisioning_version", 0,
                                SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, 0, versionFunc, 0, 0);
@@ -107,6 +117,7 @@ __attribute__((visibility("default"))) int sqlite3_provisioning_init(sqlite3 *db
                                  0, 0);
   }
   if (rc == SQLITE_OK) rc = pt_register(db);
+  if (rc == SQLITE_OK) rc = sync_register(db);
   if (rc == SQLITE_OK) rc = events_register(db, g);
   if (rc == SQLITE_OK) rc = steps_register(db);
   if (rc == SQLITE_OK) rc = flows_register(db, g);

@@ -64,6 +64,16 @@ typedef struct prov_stats {
   unsigned mRefusedForms;  /* ODATA_FORM_* left out because the origin refused them */
 } prov_stats;
 
+#define PROV_WRITE_NOT_SENT 0
+#define PROV_WRITE_UNKNOWN (-1)
+
+/* One write of a batch (xWriteBatch). */
+typedef struct prov_write_req {
+  const char *zMethod, *zPath, *zBody; /* in */
+  int iStatus;                         /* out: HTTP-like status */
+  char *zResp;                         /* out: sqlite3_malloc'd, may be NULL */
+} prov_write_req;
+
 struct prov_source {
   int eProfile; /* PQ_PROFILE_* */
   /* Start a scan for q under Graph path zPath (e.g. "/auditLogs/provisioning"). */
@@ -90,14 +100,24 @@ struct prov_source {
   void (*xStats)(prov_stream *, prov_stats *);
   /*
   ** Send one write: zMethod "POST" / "PATCH" / "DELETE" to zPath with the
-  ** JSON body (or NULL); also "GET" of one entity. On success *piStatus is
-  ** the HTTP status and *pzResp the response body (sqlite3_malloc'd, may be
-  ** NULL); on failure *piStatus is the HTTP status when an answer came
-  ** (e.g. 404), else 0.
+  ** JSON body (or NULL), at most once; also "GET" of one entity. On success *piStatus is the HTTP
+  ** status and *pzResp the response body (sqlite3_malloc'd, may be NULL).
+  ** On failure *piStatus says what became of it: the HTTP status the
+  ** server answered, PROV_WRITE_NOT_SENT (it certainly never reached the
+  ** server) or PROV_WRITE_UNKNOWN (it may have: connection lost after
+  ** sending, time-out waiting for the answer).
   */
   int (*xWrite)(prov_source *, const char *zMethod, const char *zPath,
                 const char *zBody, int *piStatus, char **pzResp,
                 char **pzErr);
+  /*
+  ** Optional: apply n writes as one unit, all or nothing (the file source:
+  ** one locked rewrite per COMMIT). On success a[i].iStatus and a[i].zResp
+  ** are set for each; on failure nothing was applied, *piFailed is the
+  ** write at fault (or -1) and *pzErr says why.
+  */
+  int (*xWriteBatch)(prov_source *, struct prov_write_req *a, int n,
+                     int *piFailed, char **pzErr);
   void (*xDestroy)(prov_source *);
   prov_stats stats;
   /*

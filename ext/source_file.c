@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "event_row.h"
+#include "file_replace.h"
 #include "records.h"
 #include "schema.h"
 #include "source.h"
@@ -260,11 +261,16 @@ static void file_close(prov_stream *pStream) {
 }
 
 /*
-** Writes to a file: the whole file is rewritten into a temporary file in
-** the same directory (a Graph page, one event per line), fsync'd and
-** renamed over the original, so a reader never sees a half-written file.
-** POST appends the event with a new id; PATCH merges the body into the
-** event with that id (RFC 7386 merge, through SQLite's json_patch).
+** Writes to a file: one rewrite per COMMIT (xWriteBatch), whatever the
+** number of queued changes, all or nothing. The file is rewritten into a
+** temporary file in the same directory (a Graph page, one event per line),
+** fsync'd and renamed over the original, so a reader never sees a
+** half-written file, under an advisory lock held from reading the current
+** content to the rename, so concurrent writers never lose each other's
+** changes (file_replace.c: bounded wait, mode and owner kept, symlinks
+** followed, stale temporary files of killed writers removed). POST appends
+** the event with a new id; PATCH merges the body into the event with that
+** id (RFC 7386 merge, through SQLite's json_patch).
 */
 static long file_read_fd(void *pArg, char *zDst, size_t nMax, char **pzErr) {
   int fd = *(int *)pArg;
@@ -333,98 +339,139 @@ static int json_eval(sqlite3 *db, const char *zSql, const char *a, const char *b
   return rc;
 }
 
-static int file_write(prov_source *pSrc, const char *zMethod, const char *zPath, const char *zBody,
-                      int *piStatus, char **pzResp, char **pzErr) {
+/* A PATCH of the batch, for finding its event: the id and the write's index. */
+typedef struct patch_ref {
+  const char *zId;
+  int iReq;
+} patch_ref;
+
+static int patch_cmp(const void *a, const void *b) {
+  const patch_ref *x = a, *y = b;
+  int c = strcmp(x->zId, y->zId);
+  if (c) return c;
+  return x->iReq < y->iReq ? -1 : x->iReq > y->iReq;
+}
+
+/*
+** Apply n writes in one locked rewrite (file_replace.h): POST appends the
+** event with a new id, PATCH merges its body into the first event with that
+** id (several PATCHes of one event in queue order). All or nothing: any
+** failure leaves the file as it was.
+*/
+static int file_write_batch(prov_source *pSrc, prov_write_req *a, int n, int *piFailed, char **pzErr) {
   file_source *src = (file_source *)pSrc;
-  int bPost = strcmp(zMethod, "POST") == 0;
-  int bPatch = strcmp(zMethod, "PATCH") == 0;
-  const char *zId = 0;
-  int rc = SQLITE_OK, fdIn = -1, fdOut = -1, nOut = 0, bFound = 0;
-  char *zTmp = 0, *zNew = 0;
+  int rc = SQLITE_OK, nOut = 0, nPatch = 0;
+  char **azNew = 0;  /* per write: the POSTed event */
+  patch_ref *aPatch = 0;
+  int *aFound = 0;
   rec_splitter *pSplit = 0;
   ev_row row;
   sqlite3 *db = 0;
+  file_replace fr;
   memset(&row, 0, sizeof(row));
-  *pzResp = 0;
-  if (bPatch) {
-    zId = strrchr(zPath, '/');
-    zId = zId ? zId + 1 : "";
+  memset(&fr, 0, sizeof(fr));
+  fr.fdData = fr.fdTmp = -1;
+  *piFailed = -1;
+  azNew = sqlite3_malloc64(sizeof(char *) * (sqlite3_uint64)(n + 1));
+  aPatch = sqlite3_malloc64(sizeof(patch_ref) * (sqlite3_uint64)(n + 1));
+  aFound = sqlite3_malloc64(sizeof(int) * (sqlite3_uint64)(n + 1));
+  if (!azNew || !aPatch || !aFound) {
+    rc = SQLITE_NOMEM;
+    goto done;
   }
-  if (!bPost && !bPatch) {
-    *pzErr = sqlite3_mprintf("the file source cannot %s", zMethod);
-    return SQLITE_ERROR;
-  }
+  memset(azNew, 0, sizeof(char *) * (size_t)(n + 1));
+  memset(aFound, 0, sizeof(int) * (size_t)(n + 1));
   if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, 0) != SQLITE_OK) {
     rc = SQLITE_NOMEM;
     goto done;
   }
-  if (bPost) {
-    char zGuid[37];
-    new_guid(zGuid);
-    rc = json_eval(db, "SELECT json_set(?1, '$.id', ?2)", zBody, zGuid, &zNew);
-    if (rc == SQLITE_NOMEM) goto done;
-    if (rc || !zNew) {
-      *pzErr = sqlite3_mprintf("the body is not a JSON object");
+  for (int i = 0; i < n; i++) {
+    a[i].iStatus = 0;
+    a[i].zResp = 0;
+    if (strcmp(a[i].zMethod, "POST") == 0) {
+      char zGuid[37];
+      new_guid(zGuid);
+      rc = json_eval(db, "SELECT json_set(?1, '$.id', ?2)", a[i].zBody, zGuid, &azNew[i]);
+      if (rc == SQLITE_NOMEM) goto done;
+      if (rc || !azNew[i]) {
+        *piFailed = i;
+        *pzErr = sqlite3_mprintf("the body is not a JSON object");
+        rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+        goto done;
+      }
+    } else if (strcmp(a[i].zMethod, "PATCH") == 0) {
+      const char *zId = strrchr(a[i].zPath, '/');
+      aPatch[nPatch].zId = zId ? zId + 1 : "";
+      aPatch[nPatch].iReq = i;
+      nPatch++;
+    } else {
+      *piFailed = i;
+      *pzErr = sqlite3_mprintf("the file source cannot %s", a[i].zMethod);
       rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
       goto done;
     }
   }
-  zTmp = sqlite3_mprintf("%s.tmp-XXXXXX", src->zPath);
-  if (!zTmp) {
-    rc = SQLITE_NOMEM;
-    goto done;
-  }
-  fdOut = mkstemp(zTmp);
-  if (fdOut < 0) {
-    *pzErr = sqlite3_mprintf("cannot create a temporary file beside '%s': %s", src->zPath, strerror(errno));
-    rc = SQLITE_CANTOPEN;
-    goto done;
-  }
-  if (write_all(fdOut, "{\"value\":[\n", 11)) goto write_error;
-  fdIn = open(src->zPath, O_RDONLY | O_CLOEXEC);
-  if (fdIn >= 0) {
+  qsort(aPatch, (size_t)nPatch, sizeof(patch_ref), patch_cmp);
+  rc = frep_begin(&fr, "provisioning_events", src->zPath, pzErr);
+  if (rc) goto done;
+  if (write_all(fr.fdTmp, FREP_HEAD, sizeof(FREP_HEAD) - 1)) goto write_error;
+  if (fr.st.st_size > 0) {
     char *zName = sqlite3_mprintf("file '%s'", src->zPath);
-    rc = zName ? rec_open(&pSplit, zName, file_read_fd, &fdIn, 0, 0) : SQLITE_NOMEM;
+    rc = zName ? rec_open(&pSplit, zName, file_read_fd, &fr.fdData, 0, 0) : SQLITE_NOMEM;
     sqlite3_free(zName);
     const char *z;
-    size_t n;
+    size_t nRec;
     sqlite3_int64 off;
-    while (rc == SQLITE_OK && (rc = rec_next(pSplit, &z, &n, &off, pzErr)) == SQLITE_ROW) {
+    while (rc == SQLITE_OK && (rc = rec_next(pSplit, &z, &nRec, &off, pzErr)) == SQLITE_ROW) {
       rc = SQLITE_OK;
       char *zPatched = 0;
-      if (bPatch && !bFound) {
+      if (nPatch) {
         int nMember;
         const pj_member *aMember = rec_members(pSplit, &nMember);
         pv_value vId;
         /* out of memory must not read as "no such id" (a 404) */
-        int rcRow = ev_row_load(&row, z, n, aMember, nMember);
+        int rcRow = ev_row_load(&row, z, nRec, aMember, nMember);
         if (rcRow == SQLITE_OK) rcRow = ev_row_value(&row, EV_COLUMN_ID, &vId);
         if (rcRow == SQLITE_NOMEM) {
           rc = SQLITE_NOMEM;
           break;
         }
-        if (rcRow == SQLITE_OK && vId.eType == SQLITE_TEXT && vId.n == (int)strlen(zId) &&
-            memcmp(vId.z, zId, (size_t)vId.n) == 0) {
-          char *zRec = sqlite3_mprintf("%.*s", (int)n, z);
-          rc = zRec ? json_eval(db, "SELECT json_patch(?1, ?2)", zRec, zBody, &zPatched) : SQLITE_NOMEM;
-          sqlite3_free(zRec);
-          if (rc == SQLITE_NOMEM) break;
-          if (rc || !zPatched) {
-            *pzErr = sqlite3_mprintf("the body is not a JSON object");
-            rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
-            break;
+        if (rcRow == SQLITE_OK && vId.eType == SQLITE_TEXT) {
+          /* the PATCHes of this id, in queue order (sorted by id, then index) */
+          int lo = 0, hi = nPatch;
+          while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            int c = strncmp(aPatch[mid].zId, vId.z, (size_t)vId.n);
+            if (c == 0 && aPatch[mid].zId[vId.n] != 0) c = 1;
+            if (c < 0) lo = mid + 1;
+            else hi = mid;
           }
-          bFound = 1;
-          zNew = sqlite3_mprintf("%s", zPatched);
-          if (!zNew) {
+          for (int k = lo; k < nPatch && (int)strlen(aPatch[k].zId) == vId.n &&
+                           memcmp(aPatch[k].zId, vId.z, (size_t)vId.n) == 0;
+               k++) {
+            if (aFound[k]) break; /* only the first event with that id */
+            char *zRec = zPatched ? zPatched : sqlite3_mprintf("%.*s", (int)nRec, z);
+            zPatched = 0;
+            rc = zRec ? json_eval(db, "SELECT json_patch(?1, ?2)", zRec, a[aPatch[k].iReq].zBody, &zPatched)
+                      : SQLITE_NOMEM;
+            sqlite3_free(zRec);
+            if (rc == SQLITE_NOMEM) break;
+            if (rc || !zPatched) {
+              *piFailed = aPatch[k].iReq;
+              *pzErr = sqlite3_mprintf("the body is not a JSON object");
+              rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+              break;
+            }
+            aFound[k] = 1;
+          }
+          if (rc) {
             sqlite3_free(zPatched);
-            rc = SQLITE_NOMEM;
             break;
           }
         }
       }
-      if ((nOut++ && write_all(fdOut, ",\n", 2)) ||
-          write_all(fdOut, zPatched ? zPatched : z, zPatched ? strlen(zPatched) : n)) {
+      if ((nOut++ && write_all(fr.fdTmp, ",\n", 2)) ||
+          write_all(fr.fdTmp, zPatched ? zPatched : z, zPatched ? strlen(zPatched) : nRec)) {
         sqlite3_free(zPatched);
         goto write_error;
       }
@@ -432,56 +479,62 @@ static int file_write(prov_source *pSrc, const char *zMethod, const char *zPath,
     }
     if (rc == SQLITE_DONE) rc = SQLITE_OK;
     if (rc) goto done;
-  } else if (errno != ENOENT || bPatch) {
-    *pzErr = sqlite3_mprintf("cannot open file '%s': %s", src->zPath, strerror(errno));
-    rc = SQLITE_CANTOPEN;
+  }
+  for (int k = 0; k < nPatch; k++) {
+    if (aFound[k]) continue;
+    int iReq = aPatch[k].iReq;
+    for (int k2 = 0; k2 < nPatch; k2++) {
+      if (!aFound[k2] && aPatch[k2].iReq < iReq) iReq = aPatch[k2].iReq; /* the first in queue order */
+    }
+    const char *zId = strrchr(a[iReq].zPath, '/');
+    *piFailed = iReq;
+    a[iReq].iStatus = 404;
+    *pzErr = sqlite3_mprintf("HTTP 404 (file source): no event with id '%s' in '%s'", zId ? zId + 1 : "",
+                             src->zPath);
+    rc = *pzErr ? SQLITE_NOTFOUND : SQLITE_NOMEM;
     goto done;
   }
-  if (bPatch && !bFound) {
-    *piStatus = 404;
-    *pzErr = sqlite3_mprintf("HTTP 404 (file source): no event with id '%s' in '%s'", zId, src->zPath);
-    rc = SQLITE_NOTFOUND;
-    goto done;
-  }
-  if (bPost && ((nOut++ && write_all(fdOut, ",\n", 2)) || write_all(fdOut, zNew, strlen(zNew)))) goto write_error;
-  if (write_all(fdOut, "\n]}\n", 4) || fsync(fdOut)) goto write_error;
-  close(fdOut);
-  fdOut = -1;
-  if (rename(zTmp, src->zPath)) goto write_error;
-  sqlite3_free(zTmp);
-  zTmp = 0;
-  {
-    /* make the rename itself durable */
-    /* (on the stack: no allocation can fail once the file is replaced; a
-    ** longer path could not have been opened) */
-    char zDir[PATH_MAX];
-    snprintf(zDir, sizeof(zDir), "%s", src->zPath);
-    char *zSlash = strrchr(zDir, '/');
-    if (zSlash) *zSlash = 0;
-    int fdDir = open(zSlash ? (zDir[0] ? zDir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fdDir >= 0) {
-      fsync(fdDir);
-      close(fdDir);
+  for (int i = 0; i < n; i++) {
+    if (!azNew[i]) continue;
+    if ((nOut++ && write_all(fr.fdTmp, ",\n", 2)) || write_all(fr.fdTmp, azNew[i], strlen(azNew[i]))) {
+      goto write_error;
     }
   }
-  *piStatus = bPost ? 201 : 200;
-  *pzResp = zNew;
-  zNew = 0;
+  if (write_all(fr.fdTmp, "\n]}\n", 4)) goto write_error;
+  rc = frep_commit(&fr, pzErr);
+  if (rc) goto done;
+  for (int i = 0; i < n; i++) {
+    a[i].iStatus = azNew[i] ? 201 : 200;
+    a[i].zResp = azNew[i];
+    azNew[i] = 0;
+  }
   goto done;
 write_error:
   *pzErr = sqlite3_mprintf("cannot write '%s': %s (the file is unchanged)", src->zPath, strerror(errno));
-  rc = SQLITE_IOERR;
+  rc = *pzErr ? SQLITE_IOERR : SQLITE_NOMEM;
 done:
-  if (fdIn >= 0) close(fdIn);
-  if (fdOut >= 0) close(fdOut);
-  if (zTmp) {
-    unlink(zTmp);
-    sqlite3_free(zTmp);
-  }
+  frep_end(&fr);
   rec_close(pSplit);
   ev_row_free(&row);
-  sqlite3_free(zNew);
+  for (int i = 0; azNew && i < n; i++) sqlite3_free(azNew[i]);
+  sqlite3_free(azNew);
+  sqlite3_free(aPatch);
+  sqlite3_free(aFound);
   sqlite3_close(db);
+  return rc;
+}
+
+static int file_write(prov_source *pSrc, const char *zMethod, const char *zPath, const char *zBody,
+                      int *piStatus, char **pzResp, char **pzErr) {
+  prov_write_req r;
+  int iFailed;
+  memset(&r, 0, sizeof(r));
+  r.zMethod = zMethod;
+  r.zPath = zPath;
+  r.zBody = zBody;
+  int rc = file_write_batch(pSrc, &r, 1, &iFailed, pzErr);
+  *piStatus = rc == SQLITE_OK || r.iStatus ? r.iStatus : PROV_WRITE_NOT_SENT;
+  *pzResp = r.zResp;
   return rc;
 }
 
@@ -514,6 +567,7 @@ int source_file_open(const prov_options *opts, prov_source **pp, char **pzErr) {
   src->base.xParsed = file_parsed;
   src->base.xStats = file_stats;
   src->base.xWrite = file_write;
+  src->base.xWriteBatch = file_write_batch;
   src->base.xDestroy = file_destroy;
   *pp = &src->base;
   return SQLITE_OK;

@@ -35,7 +35,11 @@
 **   between, can never count more than rate_limit in its own window.
 **   Retries (429 for every method; 503, 504 and connection errors for GET)
 **   honour Retry-After, else back off exponentially with jitter, within
-**   max_retries and max_wait, and send Retry-Attempt: N.
+**   max_retries and max_wait, and send Retry-Attempt: N. A write (POST,
+**   PATCH, DELETE) goes at most once: on a fresh connection never reused,
+**   retried only on answers or errors that prove it was not processed (429,
+**   503 with Retry-After, a refused connection); hs_write says whether a
+**   failed one may have reached the server (source.h).
 **
 **   PROVISIONING_TRACE=1 prints one stderr line per request and outcome.
 */
@@ -876,6 +880,10 @@ static int req_start(http_req *r, int bWait, int *pbLater, char **pzErr) {
   SETOPT(h, CURLOPT_USERAGENT, "provisioning-sqlite/" PROV_VERSION);
   SETOPT(h, CURLOPT_HTTPHEADER, l);
   if (strcmp(r->zMethod, "GET") != 0) {
+    /* a write never rides a kept-alive connection: libcurl resends a request
+    ** that died on a reused connection, and a write must go at most once */
+    SETOPT(h, CURLOPT_FRESH_CONNECT, 1L);
+    SETOPT(h, CURLOPT_FORBID_REUSE, 1L);
     if (strcmp(r->zMethod, "POST") == 0) {
       SETOPT(h, CURLOPT_POST, 1L);
     } else {
@@ -1077,7 +1085,8 @@ static int req_run(http_req *r, char **pzErr) {
         append_where(m, r);
         goto fail;
       }
-      bRetryable = bGet && is_conn_error(r->cc);
+      /* a write is retried only when it cannot have reached the server */
+      bRetryable = bGet ? is_conn_error(r->cc) : r->cc == CURLE_COULDNT_CONNECT;
       if (r->cc == CURLE_OPERATION_TIMEDOUT) {
         sqlite3_str_appendall(m, "time-out: ");
       } else {
@@ -1133,7 +1142,8 @@ static int req_run(http_req *r, char **pzErr) {
       if ((r->iStatus == 401 || r->iStatus == 403) && !r->bToken) {
         sqlite3_str_appendf(m, "; check the token and that the app has %s", perm_hint(r->zWho));
       }
-      bRetryable = r->iStatus == 429 || (bGet && (r->iStatus == 503 || r->iStatus == 504));
+      bRetryable = r->iStatus == 429 || (bGet && (r->iStatus == 503 || r->iStatus == 504)) ||
+                   (!bGet && r->iStatus == 503 && r->zRetryAfter[0]);
     }
     if (!bRetryable) goto fail;
     if (r->nRetry >= s->o.nMaxRetries) {
@@ -2094,6 +2104,21 @@ nomem:
   return SQLITE_NOMEM;
 }
 
+/* What became of a failed write (source.h): the HTTP status answered, or whether it may have reached the server. */
+static int write_outcome(http_req *r) {
+  curl_off_t t = 0;
+  if (!r->bDone) return PROV_WRITE_NOT_SENT; /* the last attempt never started; earlier ones were refused */
+  if (r->bNoMem || r->bTooBig) return PROV_WRITE_UNKNOWN;
+  if (r->cc == CURLE_OK) return r->iStatus > 0 ? (int)r->iStatus : PROV_WRITE_UNKNOWN;
+  if (r->cc == CURLE_COULDNT_CONNECT || r->cc == CURLE_COULDNT_RESOLVE_HOST || r->cc == CURLE_COULDNT_RESOLVE_PROXY) {
+    return PROV_WRITE_NOT_SENT;
+  }
+  /* no connection (TLS included) was ever made: no byte of the request left */
+  CURLINFO eInfo = sqlite3_strnicmp(r->zUrl, "https:", 6) == 0 ? CURLINFO_APPCONNECT_TIME_T : CURLINFO_CONNECT_TIME_T;
+  if (r->h && curl_easy_getinfo(r->h, eInfo, &t) == CURLE_OK && t == 0) return PROV_WRITE_NOT_SENT;
+  return PROV_WRITE_UNKNOWN;
+}
+
 static int hs_write(prov_source *pSrc, const char *zMethod, const char *zPath, const char *zBody, int *piStatus,
                     char **pzResp, char **pzErr) {
   http_source *s = (http_source *)pSrc;
@@ -2122,7 +2147,7 @@ static int hs_write(prov_source *pSrc, const char *zMethod, const char *zPath, c
     r->zCtype = "application/json";
   }
   int rc = req_run(r, pzErr);
-  *piStatus = (int)r->iStatus; /* also on failure: a caller may tell a 404 from other errors */
+  if (rc != SQLITE_OK) *piStatus = write_outcome(r);
   if (rc == SQLITE_OK) {
     size_t n;
     char *z = req_take_body(r, &n);

@@ -3,6 +3,7 @@
 */
 #include "writes.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "json.h"
@@ -92,25 +93,188 @@ static char *created_id(const char *zResp, int *pbOom) {
   return zId;
 }
 
-/* z without a leading "provisioning_xxx: " (one prefix per message). */
-static const char *unprefixed(const char *z) {
-  if (strncmp(z, "provisioning", 12) != 0) return z;
-  size_t n = 12;
-  while ((z[n] >= 'a' && z[n] <= 'z') || z[n] == '_') n++;
-  return z[n] == ':' && z[n + 1] == ' ' ? z + n + 2 : z;
+/* z as a JSON string. */
+static void json_text(sqlite3_str *s, const char *z) {
+  sqlite3_str_appendchar(s, 1, '"');
+  for (; z && *z; z++) {
+    unsigned char c = (unsigned char)*z;
+    if (c == '"' || c == '\\') {
+      sqlite3_str_appendchar(s, 1, '\\');
+      sqlite3_str_appendchar(s, 1, (char)c);
+    } else if (c < 0x20) {
+      sqlite3_str_appendf(s, "\\u%04x", c);
+    } else {
+      sqlite3_str_appendchar(s, 1, (char)c);
+    }
+  }
+  sqlite3_str_appendchar(s, 1, '"');
+}
+
+/* What an HTTP answer to a failed write means: 1 not applied, 0 unknown. */
+static int status_not_applied(int iStatus) {
+  if (iStatus >= 400 && iStatus < 500) return 1;
+  if (iStatus == 501 || iStatus == 503) return 1;
+  if (iStatus == 307 || iStatus == 308) return 1;
+  return 0; /* 500, 502, 504, other 3xx: the server (or a gateway) may have done it */
+}
+
+#define OUT_APPLIED 1
+#define OUT_FAILED 2  /* answered with an error: not applied */
+#define OUT_UNKNOWN 3 /* may have been applied */
+#define OUT_NOT_SENT 4
+
+/* Start a new report on g, unless this COMMIT's is already open. */
+static void report_begin(prov_global *g) {
+  if (!g || g->bCommitOpen) return;
+  sqlite3_free(g->zCommitWrites);
+  g->zCommitWrites = 0;
+  g->bCommitOpen = 1;
+  g->eCommitLocal = WRITES_LOCAL_PENDING;
+}
+
+/* Append one write's outcome to the report (a JSON object). */
+static void report_add(sqlite3_str *r, const char *zModule, int i, const prov_write *p, int eOut, int iStatus,
+                       const char *zId, const char *zErr) {
+  static const char *const azOut[] = {"", "applied", "failed", "unknown", "not sent"};
+  if (sqlite3_str_length(r)) sqlite3_str_appendchar(r, 1, ',');
+  sqlite3_str_appendall(r, "{\"table\":");
+  json_text(r, zModule);
+  sqlite3_str_appendf(r, ",\"request\":%d,\"what\":", i + 1);
+  json_text(r, p->zWhat);
+  sqlite3_str_appendall(r, ",\"method\":");
+  json_text(r, p->zMethod);
+  sqlite3_str_appendall(r, ",\"path\":");
+  json_text(r, p->zPath);
+  sqlite3_str_appendall(r, ",\"outcome\":");
+  json_text(r, azOut[eOut]);
+  if (iStatus > 0) sqlite3_str_appendf(r, ",\"status\":%d", iStatus);
+  if (zId) {
+    sqlite3_str_appendall(r, ",\"id\":");
+    json_text(r, zId);
+  }
+  if (zErr) {
+    sqlite3_str_appendall(r, ",\"error\":");
+    json_text(r, zErr);
+  }
+  sqlite3_str_appendchar(r, 1, '}');
+}
+
+/* Join the report entries of this flush onto g's. */
+static int report_finish(prov_global *g, sqlite3_str *r) {
+  char *z = sqlite3_str_finish(r);
+  if (!g) {
+    sqlite3_free(z);
+    return SQLITE_OK;
+  }
+  if (!z) return SQLITE_NOMEM;
+  if (g->zCommitWrites && g->zCommitWrites[0]) {
+    char *zAll = sqlite3_mprintf("%s,%s", g->zCommitWrites, z);
+    sqlite3_free(z);
+    if (!zAll) return SQLITE_NOMEM;
+    z = zAll;
+  }
+  sqlite3_free(g->zCommitWrites);
+  g->zCommitWrites = z;
+  return SQLITE_OK;
+}
+
+/* The COMMIT error: request k failed (eOut), the others before it applied (azId), the rest not sent. */
+static char *flush_message(prov_writes *w, const char *zModule, int k, int eOut, int iStatus, const char *zErr,
+                           char **azId, int bBatch) {
+  sqlite3_str *s = sqlite3_str_new(0);
+  size_t nMod = strlen(zModule);
+  if (strncmp(zErr, zModule, nMod) == 0 && strncmp(zErr + nMod, ": ", 2) == 0) zErr += nMod + 2; /* one prefix */
+  if (k < 0) {
+    sqlite3_str_appendf(s, "%s: COMMIT failed: %s. ", zModule, zErr);
+  } else {
+    sqlite3_str_appendf(s, "%s: COMMIT failed at request %d of %d (%s: %s %s): %s. ", zModule, k + 1, w->n,
+                        w->a[k].zWhat, w->a[k].zMethod, w->a[k].zPath, zErr);
+  }
+  if (bBatch) {
+    sqlite3_str_appendf(s, "Nothing was applied: the file source applies a COMMIT whole and the file is unchanged "
+                           "(%d request%s not applied).", w->n, w->n > 1 ? "s" : "");
+    return sqlite3_str_finish(s);
+  }
+  prov_write *p = &w->a[k];
+  if (k == 0) {
+    sqlite3_str_appendall(s, "Applied: none. ");
+  } else {
+    sqlite3_str_appendall(s, "Applied (Graph has no transactions, these stay): ");
+    for (int i = 0; i < k; i++) {
+      sqlite3_str_appendf(s, "%s%d (%s", i ? ", " : "", i + 1, w->a[i].zWhat);
+      if (azId[i]) sqlite3_str_appendf(s, ", id %s", azId[i]);
+      sqlite3_str_appendchar(s, 1, ')');
+    }
+    sqlite3_str_appendall(s, ". ");
+  }
+  if (eOut == OUT_UNKNOWN) {
+    sqlite3_str_appendf(s, "Outcome unknown: %d (%s: ", k + 1, p->zWhat);
+    if (iStatus > 0) {
+      sqlite3_str_appendf(s, "the server answered HTTP %d, which does not say whether it was done", iStatus);
+    } else if (strstr(zErr, "time-out")) {
+      sqlite3_str_appendall(s, "sent, and no answer came before the time-out");
+    } else {
+      sqlite3_str_appendall(s, "the connection was lost after it was sent");
+    }
+    sqlite3_str_appendall(s, "; it may have been applied: check before sending it again). ");
+  } else {
+    sqlite3_str_appendf(s, "Not applied: %d (%s: %s). ", k + 1, p->zWhat,
+                        eOut == OUT_FAILED ? "refused by the server" : "never sent");
+  }
+  if (k + 1 == w->n) {
+    sqlite3_str_appendall(s, "Not sent: none.");
+  } else {
+    sqlite3_str_appendall(s, "Not sent: ");
+    for (int i = k + 1; i < w->n; i++) sqlite3_str_appendf(s, "%s%d (%s)", i > k + 1 ? ", " : "", i + 1, w->a[i].zWhat);
+    sqlite3_str_appendf(s, " (%d request%s).", w->n - k - 1, w->n - k - 1 > 1 ? "s" : "");
+  }
+  sqlite3_str_appendall(s, " The local transaction is rolled back; provisioning_last_commit() has this report.");
+  return sqlite3_str_finish(s);
 }
 
 int writes_flush(prov_writes *w, prov_source *pSrc, const char *zModule, prov_global *g, char **pzErr) {
   sqlite3_str *ids = sqlite3_str_new(0);
-  sqlite3_str *applied = sqlite3_str_new(0);
-  int nCreated = 0;
-  int rc = SQLITE_OK;
+  sqlite3_str *rep = sqlite3_str_new(0);
+  char **azId = sqlite3_malloc64(sizeof(char *) * (sqlite3_uint64)(w->n ? w->n : 1));
+  prov_write_req *aReq = 0;
+  int nCreated = 0, nDone = 0, iFail = -1, eFail = 0, bBatch = pSrc->xWriteBatch != 0, bFailed = 0;
+  int rc = azId ? SQLITE_OK : SQLITE_NOMEM;
+  char *zFailErr = 0;
+  int iFailStatus = 0;
+  if (azId) memset(azId, 0, sizeof(char *) * (size_t)(w->n ? w->n : 1));
+  report_begin(g);
   sqlite3_str_appendall(ids, "[");
+  if (rc == SQLITE_OK && bBatch) {
+    aReq = sqlite3_malloc64(sizeof(prov_write_req) * (sqlite3_uint64)(w->n ? w->n : 1));
+    if (!aReq) rc = SQLITE_NOMEM;
+    for (int i = 0; aReq && i < w->n; i++) {
+      memset(&aReq[i], 0, sizeof(aReq[i]));
+      aReq[i].zMethod = w->a[i].zMethod;
+      aReq[i].zPath = w->a[i].zPath;
+      aReq[i].zBody = w->a[i].zBody;
+    }
+    if (rc == SQLITE_OK) {
+      int iAt = -1;
+      rc = pSrc->xWriteBatch(pSrc, aReq, w->n, &iAt, &zFailErr);
+      if (rc != SQLITE_OK && rc != SQLITE_NOMEM) {
+        iFail = iAt >= 0 && iAt < w->n ? iAt : -1; /* -1: no write at fault (the lock) */
+        bFailed = 1;
+        eFail = OUT_FAILED;
+        rc = SQLITE_ERROR;
+      }
+    }
+  }
   for (int i = 0; i < w->n && rc == SQLITE_OK; i++) {
     prov_write *p = &w->a[i];
     int status = 0;
     char *zResp = 0, *zErr = 0;
-    rc = pSrc->xWrite(pSrc, p->zMethod, p->zPath, p->zBody, &status, &zResp, &zErr);
+    if (bBatch) {
+      status = aReq[i].iStatus;
+      zResp = aReq[i].zResp;
+      aReq[i].zResp = 0;
+    } else {
+      rc = pSrc->xWrite(pSrc, p->zMethod, p->zPath, p->zBody, &status, &zResp, &zErr);
+    }
     if (rc == SQLITE_OK) {
       int bOom = 0;
       char *zId = strcmp(p->zMethod, "POST") == 0 ? created_id(zResp, &bOom) : 0;
@@ -119,40 +283,46 @@ int writes_flush(prov_writes *w, prov_source *pSrc, const char *zModule, prov_gl
         sqlite3_free(g->zLastId);
         g->zLastId = 0;
       }
+      azId[i] = zId;
+      nDone = i + 1;
       if (zId) {
-        sqlite3_str_appendf(ids, "%s\"%w\"", nCreated++ ? "," : "", zId);
+        sqlite3_str_appendf(ids, "%s", nCreated++ ? "," : "");
+        json_text(ids, zId);
         if (g) {
           sqlite3_free(g->zLastId);
-          g->zLastId = zId;
-        } else {
-          sqlite3_free(zId);
+          g->zLastId = sqlite3_mprintf("%s", zId);
         }
-        sqlite3_str_appendf(applied, "%s%d (%s, id %s)", i ? ", " : "", i + 1, p->zWhat, g ? g->zLastId : "?");
-      } else {
-        sqlite3_str_appendf(applied, "%s%d (%s)", i ? ", " : "", i + 1, p->zWhat);
       }
-    } else {
-      sqlite3_str *s = sqlite3_str_new(0);
-      sqlite3_str_appendf(s, "%s: COMMIT failed at request %d of %d (%s: %s %s): %s. ", zModule, i + 1, w->n,
-                          p->zWhat, p->zMethod, p->zPath, zErr ? unprefixed(zErr) : sqlite3_errstr(rc));
-      char *zApplied = sqlite3_str_finish(applied);
-      applied = 0;
-      if (i == 0) {
-        sqlite3_str_appendall(s, "Applied: none. ");
-      } else {
-        sqlite3_str_appendf(s, "Applied (Graph has no transactions, these stay): %s. ", zApplied ? zApplied : "?");
-      }
-      sqlite3_free(zApplied);
-      sqlite3_str_appendf(s, "Not applied: %d", i + 1);
-      for (int k = i + 1; k < w->n; k++) sqlite3_str_appendf(s, ", %d", k + 1);
-      sqlite3_str_appendf(s, " (%d request%s).", w->n - i, w->n - i > 1 ? "s" : "");
-      *pzErr = sqlite3_str_finish(s);
-      if (!*pzErr) rc = SQLITE_NOMEM; /* not a bare "SQL logic error" */
+      report_add(rep, zModule, i, p, OUT_APPLIED, status, zId, 0);
+    } else if (rc != SQLITE_NOMEM || status == PROV_WRITE_UNKNOWN) {
+      iFail = i;
+      bFailed = 1;
+      iFailStatus = status;
+      eFail = status == PROV_WRITE_NOT_SENT ? OUT_NOT_SENT
+              : status == PROV_WRITE_UNKNOWN ? OUT_UNKNOWN
+              : status_not_applied(status) ? OUT_FAILED
+                                           : OUT_UNKNOWN;
+      zFailErr = zErr;
+      zErr = 0;
       if (rc != SQLITE_NOMEM) rc = SQLITE_ERROR;
     }
     sqlite3_free(zResp);
     sqlite3_free(zErr);
   }
+  if (bFailed) {
+    const char *zWhy = zFailErr ? zFailErr : sqlite3_errstr(rc);
+    for (int i = nDone; i < w->n; i++) {
+      int eOut = i == iFail ? eFail : OUT_NOT_SENT;
+      if (bBatch) eOut = i == iFail ? OUT_FAILED : OUT_NOT_SENT;
+      report_add(rep, zModule, i, &w->a[i], eOut, i == iFail ? iFailStatus : 0, 0,
+                 i == iFail || (iFail < 0 && i == 0) ? zWhy : 0);
+    }
+    *pzErr = flush_message(w, zModule, iFail, eFail, iFailStatus, zWhy, azId, bBatch);
+    if (!*pzErr) rc = SQLITE_NOMEM; /* not a bare "SQL logic error" */
+    else if (rc != SQLITE_NOMEM) rc = SQLITE_ERROR;
+    if (g && *pzErr) g->bCommitOpen = 2; /* the COMMIT error lists the writes */
+  }
+  if (report_finish(g, rep) != SQLITE_OK && rc == SQLITE_OK) rc = SQLITE_NOMEM;
   sqlite3_str_appendall(ids, "]");
   char *zIds = sqlite3_str_finish(ids);
   if (g && nCreated) {
@@ -161,7 +331,37 @@ int writes_flush(prov_writes *w, prov_source *pSrc, const char *zModule, prov_gl
   } else {
     sqlite3_free(zIds);
   }
-  if (applied) sqlite3_free(sqlite3_str_finish(applied));
+  for (int i = 0; azId && i < w->n; i++) sqlite3_free(azId[i]);
+  sqlite3_free(azId);
+  for (int i = 0; aReq && i < w->n; i++) sqlite3_free(aReq[i].zResp);
+  sqlite3_free(aReq);
+  sqlite3_free(zFailErr);
   writes_clear(w);
   return rc;
+}
+
+void writes_local_done(prov_global *g, const char *zModule, int bCommitted) {
+  if (!g || !g->bCommitOpen) return;
+  int bSaid = g->bCommitOpen == 2;
+  g->bCommitOpen = 0;
+  g->eCommitLocal = bCommitted ? WRITES_LOCAL_COMMITTED : WRITES_LOCAL_ROLLED_BACK;
+  if (bCommitted || bSaid || !g->zCommitWrites || !strstr(g->zCommitWrites, "\"outcome\":\"applied\"")) return;
+  /* remote writes went out, and the local transaction is gone: say so, they stay */
+  sqlite3_log(SQLITE_WARNING, "%s: the transaction was rolled back after remote writes were applied; they stay "
+              "applied: %s", zModule, g->zCommitWrites);
+  fprintf(stderr, "%s: warning: the transaction was rolled back after remote writes were applied, which stay "
+          "applied (undo them by hand if needed); SELECT provisioning_last_commit() lists them\n", zModule);
+}
+
+void writes_last_commit_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  prov_global *g = (prov_global *)sqlite3_user_data(ctx);
+  if (!g || !g->zCommitWrites) return;
+  static const char *const azLocal[] = {"not finished", "committed", "rolled back"};
+  int e = g->bCommitOpen ? WRITES_LOCAL_PENDING : g->eCommitLocal;
+  char *z = sqlite3_mprintf("{\"local\":\"%s\",\"writes\":[%s]}", azLocal[e], g->zCommitWrites);
+  if (!z) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  sqlite3_result_text(ctx, z, -1, sqlite3_free);
 }

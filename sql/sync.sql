@@ -8,23 +8,33 @@
 -- Run from the repository root (it loads ./provisioning). With events on live
 -- Graph (see setup.sql), GRAPH_TOKEN must be in the environment.
 --
--- How it works: the newest activity_date_time already copied is the starting
--- point, and only events after it are asked for:
---     WHERE activity_date_time > (SELECT max(activity_date_time) FROM events_local)
--- That condition goes to the source ($filter=activityDateTime gt <newest>):
--- Graph sends only the new events, not the whole log again. On the first run
--- the local table is empty and coalesce() starts from 1970, i.e. everything.
--- Times are normalised by the extension (UTC, fixed width), so text order is
--- time order and the comparison is exact.
+-- How it works: provisioning_sync() (ext/sync.c) asks the source for the
+-- events after a starting point and copies them in time order:
+--     since = (the newest activity_date_time already copied) - LOOK-BACK
+--     WHERE activity_date_time > since ORDER BY activity_date_time
+-- sent to Graph as $filter=activityDateTime gt <since>&$orderby=activityDateTime,
+-- so Graph sends only that window, not the whole log. On the first run the
+-- local table is empty and since is 1970, i.e. everything.
 --
--- Idempotent: running it again with nothing new copies nothing; id is the
--- PRIMARY KEY and INSERT OR IGNORE never duplicates an event. Graph can show
--- an event a few minutes after it happened; to pick up such late arrivals,
--- overlap the window (duplicates are ignored), at the cost of fetching those
--- minutes again:
---     WHERE activity_date_time > (SELECT datetime(max(activity_date_time), '-15 minutes') ...)
+-- The look-back window: Graph lists some events a while after they
+-- happened (provisioning logs are not real-time), with an activity time
+-- before events it listed earlier. Each run re-reads the last LOOK-BACK
+-- before the newest copied event (default 2 hours: the third argument of
+-- the call below, the one place to change it, e.g. '6 hours'); id is the
+-- PRIMARY KEY and INSERT OR IGNORE skips what is already here, so only the
+-- late ones are added. Worst case: an event Graph lists more than LOOK-BACK
+-- after newer events were copied is never copied by later runs; to catch
+-- up, run once with a longer window (e.g. '30 days', Graph's retention).
 --
--- Each run is recorded in sync_log (when, from which time, how many rows).
+-- Failures: rows are committed every 1000 as they are copied, in time
+-- order, so a failure in the middle (page 40 of 60) keeps every event
+-- copied so far, and the next run resumes from the newest of them (minus
+-- the look-back). A function does this, not plain SQL: one INSERT ... SELECT
+-- is one statement, and a failed statement rolls back all it inserted.
+--
+-- Each run adds a row to sync_log: when, the window asked for (since, and
+-- the look-back), rows fetched from the source, rows new here, and 'ok' or
+-- the error. Running it again with nothing new copies nothing.
 .load ./provisioning
 
 CREATE TABLE IF NOT EXISTS events_local (
@@ -69,31 +79,12 @@ CREATE INDEX IF NOT EXISTS events_local_job ON events_local(job_id, activity_dat
 
 CREATE TABLE IF NOT EXISTS sync_log (
   synced_at  TIMESTAMP NOT NULL,   -- UTC, when this run happened
-  since      TIMESTAMP NOT NULL,   -- events after this time were asked for
-  new_rows   INTEGER NOT NULL      -- events after since in the local copy after this run
+  since      TIMESTAMP,            -- events after this time were asked for
+  lookback   VARCHAR(32),          -- the look-back window used
+  fetched    INTEGER,              -- rows the source returned
+  new_rows   INTEGER,              -- of those, rows the local copy did not have
+  status     TEXT                  -- 'ok', or the error (what was copied is kept)
 );
 
-BEGIN;
--- the starting point, fixed before the copy
-CREATE TEMP TABLE IF NOT EXISTS sync_since (t TEXT);
-DELETE FROM temp.sync_since;
-INSERT INTO temp.sync_since
-SELECT coalesce(max(activity_date_time), '1970-01-01 00:00:00.0000000') FROM events_local;
-
-INSERT OR IGNORE INTO events_local
-SELECT id, activity_date_time, tenant_id, job_id, cycle_id, change_id, action, duration_ms,
-       status, error_code, error_category, error_reason, recommended_action, error_details,
-       initiated_by_id, initiated_by_name, initiator_type, service_principal_id,
-       service_principal_name, source_system_id, source_system_name, source_system_details,
-       target_system_id, target_system_name, target_system_details, source_identity_id,
-       source_identity_name, source_identity_type, source_identity_details,
-       target_identity_id, target_identity_name, target_identity_type,
-       target_identity_details, provisioning_steps, modified_properties
-  FROM events
- WHERE activity_date_time > (SELECT t FROM temp.sync_since);
-
-INSERT INTO sync_log (synced_at, since, new_rows)
-SELECT strftime('%Y-%m-%d %H:%M:%f', 'now'), t,
-       (SELECT count(*) FROM events_local WHERE activity_date_time > t)  -- none were before
-  FROM temp.sync_since;
-COMMIT;
+-- source table, local table, LOOK-BACK, log table
+SELECT provisioning_sync('events', 'events_local', '2 hours', 'sync_log');

@@ -440,6 +440,12 @@ int main(void) {
        "UPDATE w SET status = 'success', duration_ms = 30 WHERE job_id = 'job-oom';"
        "SELECT job_id, status, duration_ms, activity_date_time FROM w ORDER BY activity_date_time;",
        "tests/data/seed003_page_failure.json", 0},
+      {"sync",
+       "CREATE VIRTUAL TABLE temp.ev USING provisioning_events(source='file:@ROOT@/tests/data/seed003_page_failure.json');"
+       "CREATE TABLE temp.loc(id TEXT PRIMARY KEY, activity_date_time TEXT NOT NULL, status TEXT, raw TEXT);",
+       "SELECT provisioning_sync('ev', 'loc', '2 hours', 'slog');"
+       "SELECT count(*), group_concat(status) FROM loc;",
+       0, 0},
       {"mock select",
        "CREATE VIRTUAL TABLE temp.g USING provisioning_events(source='@MOCK@/s/oom/v1.0', page_size=3, max_retries=0, "
        " rate_limit=100000, rate_window=1);",
