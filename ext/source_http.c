@@ -2147,9 +2147,10 @@ static int hs_write(prov_source *pSrc, const char *zMethod, const char *zPath, c
     r->zCtype = "application/json";
   }
   int rc = req_run(r, pzErr);
-  if (rc != SQLITE_OK) *piStatus = write_outcome(r);
+  if (rc != SQLITE_OK) *piStatus = write_outcome(r); /* the HTTP status (e.g. a 404), not sent, or unknown */
   if (rc == SQLITE_OK) {
     size_t n;
+    *piStatus = (int)r->iStatus;
     char *z = req_take_body(r, &n);
     if (z && n == 0) {
       sqlite3_free(z);
