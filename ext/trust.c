@@ -234,6 +234,7 @@ static const trust_limit aLimit[] = {
     LIMIT("rate_window", "PROVISIONING_CAP_RATE_WINDOW", rRateWindow, 'd', 1, 1),
     LIMIT("connect_timeout", "PROVISIONING_CAP_CONNECT_TIMEOUT", rConnectTimeout, 'd', 0, 0),
     LIMIT("low_speed_time", "PROVISIONING_CAP_LOW_SPEED_TIME", rLowSpeedTime, 'd', 0, 0),
+    LIMIT("timeout", "PROVISIONING_CAP_TIMEOUT", rTimeout, 'd', 0, 0),
 };
 #undef LIMIT
 

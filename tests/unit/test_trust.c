@@ -104,6 +104,7 @@ static void test_options(const char *zDir) {
   o.nMaxRetries = 20;
   o.rConnectTimeout = 3600;
   o.rLowSpeedTime = 3600;
+  o.rTimeout = 86400;
   o.zCaFile = zCa;
   o.zCache = zOut;
   char *zErr = 0;
@@ -111,9 +112,10 @@ static void test_options(const char *zDir) {
   CHECK(rc == SQLITE_OK, "%s", zErr ? zErr : "");
   CHECK(o.nMaxResponse == d.nMaxResponse && o.rMaxWait == d.rMaxWait && o.nRateLimit == d.nRateLimit &&
             o.rRateWindow == d.rRateWindow && o.nMaxRetries == d.nMaxRetries &&
-            o.rConnectTimeout == d.rConnectTimeout && o.rLowSpeedTime == d.rLowSpeedTime,
-        "capped: %lld %g %d %g %d %g %g", o.nMaxResponse, o.rMaxWait, o.nRateLimit, o.rRateWindow, o.nMaxRetries,
-        o.rConnectTimeout, o.rLowSpeedTime);
+            o.rConnectTimeout == d.rConnectTimeout && o.rLowSpeedTime == d.rLowSpeedTime &&
+            o.rTimeout == d.rTimeout && d.rTimeout == 100,
+        "capped: %lld %g %d %g %d %g %g %g", o.nMaxResponse, o.rMaxWait, o.nRateLimit, o.rRateWindow, o.nMaxRetries,
+        o.rConnectTimeout, o.rLowSpeedTime, o.rTimeout);
   CHECK(o.zCaFile == 0, "ca_file kept");
   CHECK(o.zCache && strcmp(o.zCache, "memory") == 0, "cache %s", o.zCache);
 
@@ -136,10 +138,11 @@ static void test_options(const char *zDir) {
   o.nRateLimit = 1;
   o.rRateWindow = 60;
   o.rConnectTimeout = 1;
+  o.rTimeout = 5;
   o.zCache = "memory";
   rc = trust_options("t", &o, 0, &zErr);
   CHECK(rc == SQLITE_OK && o.nMaxResponse == 4096 && o.rMaxWait == 1 && o.nRateLimit == 1 && o.rRateWindow == 60 &&
-            o.rConnectTimeout == 1,
+            o.rConnectTimeout == 1 && o.rTimeout == 5,
         "a lowered limit changed");
 
   /* the environment's caps */
