@@ -109,13 +109,6 @@ static int ev_set_error(ev_vtab *v, char *zMsg) {
   return zMsg ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
-/* Weak fallbacks, replaced by the real definitions when those files are built in. */
-__attribute__((weak)) int source_http_open(const prov_options *opts, prov_source **pp, char **pzErr) {
-  *pp = 0;
-  *pzErr = sqlite3_mprintf("provisioning_events: this build has no HTTP source");
-  return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
-}
-
 int prov_source_open(const char *zModule, const prov_options *opts, prov_source **pp, char **pzErr) {
   const char *z = opts->zSource;
   if (strncmp(z, "file:", 5) == 0) return source_file_open(opts, pp, pzErr);

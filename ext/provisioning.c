@@ -33,6 +33,9 @@
 SQLITE_EXTENSION_INIT1
 
 #include "events.h"
+#include "flows.h"
+#include "source_http.h"
+#include "steps.h"
 #include "time_order.h"
 #include "odata_forms.h"
 #include "sync.h"
@@ -42,10 +45,6 @@ SQLITE_EXTENSION_INIT1
 #define PROV_VERSION "unknown"
 #endif
 
-/* Provided by other files when built in (weak: the build works without them). */
-__attribute__((weak)) int steps_register(sqlite3 *db) { return SQLITE_OK; }
-__attribute__((weak)) int flows_register(sqlite3 *db, prov_global *g) { return SQLITE_OK; }
-__attribute__((weak)) int source_http_global_init(void) { return SQLITE_OK; }
 
 static void versionFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   sqlite3_result_text(ctx, PROV_VERSION, -1, SQLITE_STATIC);
