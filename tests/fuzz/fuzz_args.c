@@ -90,7 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
       } else if (strncmp(a, "file:", 5) == 0) {
         if (!a[5] || strpbrk(a, "\r\n")) abort();
-      } else if (strcmp(a, "azure") != 0) {
+      } else if (strcmp(a, "azure") != 0 && strcmp(a, "azure:secret") != 0 && strcmp(a, "azure:certificate") != 0 &&
+                 strcmp(a, "azure:workload") != 0 && strcmp(a, "azure:managed") != 0 && strcmp(a, "azure:cli") != 0) {
         fprintf(stderr, "auth accepted: %s\n", a);
         abort();
       }
