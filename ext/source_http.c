@@ -1964,7 +1964,8 @@ static void hs_close(prov_stream *pStream) {
 }
 
 static const char *who_for(const char *zPath) {
-  return (zPath && strstr(zPath, "industryData")) ? "provisioning_flows" : "provisioning_events";
+  if (!zPath || !strstr(zPath, "industryData")) return "provisioning_events";
+  return strstr(zPath, "/provisioningFlows") ? "provisioning_flows" : "provisioning_flow_sets";
 }
 
 static int path_check(const char *zWho, const char *zPath, char **pzErr) {

@@ -182,8 +182,12 @@ static int report_finish(prov_global *g, sqlite3_str *r) {
 static char *flush_message(prov_writes *w, const char *zModule, int k, int eOut, int iStatus, const char *zErr,
                            char **azId, int bBatch) {
   sqlite3_str *s = sqlite3_str_new(0);
-  size_t nMod = strlen(zModule);
-  if (strncmp(zErr, zModule, nMod) == 0 && strncmp(zErr + nMod, ": ", 2) == 0) zErr += nMod + 2; /* one prefix */
+  /* one prefix per message: the source's own "provisioning_xxx: " goes */
+  if (strncmp(zErr, "provisioning_", 13) == 0) {
+    size_t n = 13;
+    while ((zErr[n] >= 'a' && zErr[n] <= 'z') || zErr[n] == '_') n++;
+    if (zErr[n] == ':' && zErr[n + 1] == ' ') zErr += n + 2;
+  }
   if (k < 0) {
     sqlite3_str_appendf(s, "%s: COMMIT failed: %s. ", zModule, zErr);
   } else {
