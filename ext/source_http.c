@@ -55,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1234,10 +1235,17 @@ static int token_set(http_source *s, const char *zWho, const char *z, size_t n, 
 static int read_token_file(http_source *s, const char *zWho, char **pzErr) {
   const char *zPath = s->zAuth + 5;
   /* read(2), not stdio: no library buffer keeps a copy of the token */
-  int fd = open(zPath, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO named by a database file's schema cannot hang the statement */
+  int fd = open(zPath, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   char *zMsg;
   if (fd < 0) {
     zMsg = sqlite3_mprintf("%s: auth='file:%s': cannot open the token file", zWho, zPath);
+    goto err;
+  }
+  struct stat sb;
+  if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    close(fd);
+    zMsg = sqlite3_mprintf("%s: auth='file:%s': the token file is not a regular file", zWho, zPath);
     goto err;
   }
   char aBuf[65537];

@@ -61,6 +61,23 @@ check "a token with CR/LF is not sent as is" bash -c "! printf '%s' '$log' | gre
 check "a token file with a final newline works (Bearer tok-file-ok)" bash -c "printf '%s' '$log' | grep -q '\"authorization\":\"Bearer tok-file-ok\"' && grep -q '^file_ok|3$' '$B/tokv.out'"
 check "the CR/LF tokens are in no output" bash -c "! grep -q -E 'tok-a|tok-b|X-Injected' '$B/tokv.out'"
 
+# ---- 2b. a token "file" that is a FIFO (or a device) never hangs the statement
+mkfifo "$B/tok_fifo"
+start=$(date +%s)
+timeout 20 $SQLITE3 -batch -init /dev/null :memory: >"$B/fifo.out" 2>&1 <<SQL
+.load $EXT
+.bail off
+CREATE VIRTUAL TABLE f USING provisioning_events(source='$MOCK_URL/s/hs_tokv/v1.0', auth='file:$B/tok_fifo', max_retries=0);
+SELECT 'fifo', count(*) FROM (SELECT id FROM f LIMIT 3);
+CREATE VIRTUAL TABLE d USING provisioning_events(source='$MOCK_URL/s/hs_tokv/v1.0', auth='file:/dev/null', max_retries=0);
+SELECT 'dev', count(*) FROM (SELECT id FROM d LIMIT 3);
+SQL
+st=$?
+cat "$B/fifo.out"
+check "a FIFO token file: the statement ends (no hang)" test "$st" != 124 -a $(( $(date +%s) - start )) -lt 15
+check "a FIFO token file: an error saying it is not a regular file" grep -q "auth='file:$B/tok_fifo': the token file is not a regular file" "$B/fifo.out"
+check "a device token file: refused the same way" grep -q "auth='file:/dev/null': the token file is not a regular file" "$B/fifo.out"
+
 # ---- 3. CR/LF in a filter value
 ctl POST hs_filt reset '{}' >/dev/null
 shell :memory: >"$B/filt.out" 2>&1 <<SQL
