@@ -203,8 +203,11 @@ int trust_host_allowed(const char *zScheme, const char *zHost, long iPort, char 
 }
 
 int trust_login_host_allowed(const char *zScheme, const char *zHost, long iPort, char **pzErr) {
-  return host_rule(azLogin, "the login host of client credentials (PROVISIONING_AUTHORITY_HOST)", zScheme, zHost,
-                   iPort, pzErr);
+  /* name the variable the login host came from (the same precedence as source_http.c) */
+  const char *zP = getenv("PROVISIONING_AUTHORITY_HOST"), *zA = getenv("AZURE_AUTHORITY_HOST");
+  const char *zWhat = (!(zP && zP[0]) && zA && zA[0]) ? "the login host of client credentials (AZURE_AUTHORITY_HOST)"
+                                                      : "the login host of client credentials (PROVISIONING_AUTHORITY_HOST)";
+  return host_rule(azLogin, zWhat, zScheme, zHost, iPort, pzErr);
 }
 
 /* ------------------------------------------------------------------ */

@@ -111,7 +111,7 @@ check "PROVISIONING_AUTHORITY_HOST before AZURE_AUTHORITY_HOST" grep -q '^rows|5
 # ---- 5. the host rule for login hosts
 reset
 chainsql azure:secret AZURE_TENANT_ID=tenant-x AZURE_CLIENT_ID=test-client "${SECRET[@]}" AZURE_AUTHORITY_HOST="login.evil.example" >"$B/evil.out" 2>&1
-check "a login host outside the rule: refused, named" grep -q -F "host 'login.evil.example' (port 443) of the login host of client credentials" "$B/evil.out"
+check "a login host outside the rule: refused, named" grep -q -F "host 'login.evil.example' (port 443) of the login host of client credentials (AZURE_AUTHORITY_HOST)" "$B/evil.out"
 reset
 chainsql azure:secret "${APPV[@]}" "${SECRET[@]}" PROVISIONING_ALLOWED_HOSTS=other.example >"$B/loop.out" 2>&1
 check "a loopback login host not in PROVISIONING_ALLOWED_HOSTS: refused, nothing sent" \
