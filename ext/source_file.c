@@ -375,11 +375,11 @@ static int file_write_batch(prov_source *pSrc, prov_write_req *a, int n, int *pi
   azNew = sqlite3_malloc64(sizeof(char *) * (sqlite3_uint64)(n + 1));
   aPatch = sqlite3_malloc64(sizeof(patch_ref) * (sqlite3_uint64)(n + 1));
   aFound = sqlite3_malloc64(sizeof(int) * (sqlite3_uint64)(n + 1));
+  if (azNew) memset(azNew, 0, sizeof(char *) * (size_t)(n + 1)); /* freed element-wise at done: */
   if (!azNew || !aPatch || !aFound) {
     rc = SQLITE_NOMEM;
     goto done;
   }
-  memset(azNew, 0, sizeof(char *) * (size_t)(n + 1));
   memset(aFound, 0, sizeof(int) * (size_t)(n + 1));
   if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, 0) != SQLITE_OK) {
     rc = SQLITE_NOMEM;
