@@ -35,12 +35,20 @@
 **   refusal never changes a result.
 **   Rowids are a hash of the event id, stable across scans, so SQLite's
 **   OR-by-union (one scan per branch, duplicates removed by rowid) is right.
+**
+** Writes (writable=1): xUpdate turns INSERT and UPDATE into POST and PATCH
+** requests queued in writes.c, whose transaction methods the module uses.
+**
+** Calls: global.h (state, source opening), writes.h, plan.h, odata.h,
+** odata_forms.h, event_row.h, schema.h, graph_url.h, trust.h, source.h
+** (the source's methods), SQLite. No other table module.
 */
 #include <stdlib.h>
 #include <string.h>
 
 #include "event_row.h"
 #include "events.h"
+#include "global.h"
 #include "graph_url.h"
 #include "odata.h"
 #include "odata_forms.h"
@@ -67,19 +75,15 @@ typedef struct ev_plan {
 } ev_plan;
 
 typedef struct ev_vtab {
-  sqlite3_vtab base;
+  writes_table w; /* first: base, the source, the write queue (writes.h) */
   sqlite3 *db;
-  prov_global *pGlobal;
   prov_options opts;
   char *zOptStore;
   char *zConfigErr; /* eponymous table without a source: the error to give */
   char *zEnvSource; /* PROVISIONING_SOURCE, when the source comes from there */
-  prov_source *pSrc;
   const char *zPath; /* Graph path of the collection */
   ev_plan *aPlan;
   int nPlan;
-  prov_writes writes; /* queued until COMMIT */
-  int nInsert;        /* INSERTs queued, for messages */
 } ev_vtab;
 
 typedef struct ev_cursor {
@@ -103,21 +107,7 @@ typedef struct ev_cursor {
 } ev_cursor;
 
 /* Set the table's error message; SQLITE_ERROR, or SQLITE_NOMEM when the message could not be made. */
-static int ev_set_error(ev_vtab *v, char *zMsg) {
-  sqlite3_free(v->base.zErrMsg);
-  v->base.zErrMsg = zMsg;
-  return zMsg ? SQLITE_ERROR : SQLITE_NOMEM;
-}
-
-int prov_source_open(const char *zModule, const prov_options *opts, prov_source **pp, char **pzErr) {
-  const char *z = opts->zSource;
-  if (strncmp(z, "file:", 5) == 0) return source_file_open(opts, pp, pzErr);
-  if (sqlite3_strnicmp(z, "https://", 8) == 0 || sqlite3_strnicmp(z, "http://", 7) == 0) {
-    return source_http_open(opts, pp, pzErr);
-  }
-  *pzErr = sqlite3_mprintf("%s: source='%s' is neither file:PATH nor an https:// URL", zModule, z);
-  return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
-}
+static int ev_set_error(ev_vtab *v, char *zMsg) { return prov_vtab_error(&v->w.base, zMsg); }
 
 static int evConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
                      char **pzErr) {
@@ -127,7 +117,6 @@ static int evConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   if (!v) return SQLITE_NOMEM;
   memset(v, 0, sizeof(*v));
   v->db = db;
-  v->pGlobal = (prov_global *)pAux;
   rc = prov_options_parse("provisioning_events", argc, argv, &v->opts, &v->zOptStore, pzErr);
   /* a table loaded from a database file's schema cannot widen limits or files */
   if (rc == SQLITE_OK) rc = trust_options("provisioning_events", &v->opts, trust_is_create(db, argv[2]), pzErr);
@@ -158,7 +147,7 @@ static int evConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
                                                                        : "/auditLogs/provisioning";
   v->opts.db = db;
   if (v->opts.zSource) {
-    rc = prov_source_open("provisioning_events", &v->opts, &v->pSrc, pzErr);
+    rc = prov_source_open("provisioning_events", &v->opts, &v->w.pSrc, pzErr);
     if (rc) goto error;
   }
   char *zDdl = sch_events_ddl();
@@ -169,13 +158,11 @@ static int evConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   rc = sqlite3_declare_vtab(db, zDdl);
   sqlite3_free(zDdl);
   if (rc) goto error;
-  if (v->opts.bWritable) {
-    sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
-  }
-  *ppVtab = &v->base;
+  writes_table_init(&v->w, db, "provisioning_events", (prov_global *)pAux, v->opts.bWritable);
+  *ppVtab = &v->w.base;
   return SQLITE_OK;
 error:
-  if (v->pSrc) v->pSrc->xDestroy(v->pSrc);
+  if (v->w.pSrc) v->w.pSrc->xDestroy(v->w.pSrc);
   sqlite3_free(v->zOptStore);
   sqlite3_free(v->zConfigErr);
   sqlite3_free(v->zEnvSource);
@@ -185,12 +172,12 @@ error:
 
 static int evDisconnect(sqlite3_vtab *pVtab) {
   ev_vtab *v = (ev_vtab *)pVtab;
-  if (v->pSrc) v->pSrc->xDestroy(v->pSrc);
+  if (v->w.pSrc) v->w.pSrc->xDestroy(v->w.pSrc);
   sqlite3_free(v->zOptStore);
   sqlite3_free(v->zConfigErr);
   sqlite3_free(v->zEnvSource);
   sqlite3_free(v->aPlan);
-  writes_clear(&v->writes);
+  writes_clear(&v->w.writes);
   sqlite3_free(v);
   return SQLITE_OK;
 }
@@ -209,9 +196,9 @@ static int ev_plan_intern(ev_vtab *v, const ev_plan *p) {
 
 static int evBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *p) {
   ev_vtab *v = (ev_vtab *)pVtab;
-  int eProfile = v->pSrc ? v->pSrc->eProfile : PQ_PROFILE_LOCAL;
+  int eProfile = v->w.pSrc ? v->w.pSrc->eProfile : PQ_PROFILE_LOCAL;
   /* the OData forms Graph may be sent now (profile minus what its origin refused) */
-  unsigned mForms = v->pSrc && v->pSrc->xForms ? v->pSrc->xForms(v->pSrc) : ODATA_PROFILE_DOCUMENTED;
+  unsigned mForms = v->w.pSrc && v->w.pSrc->xForms ? v->w.pSrc->xForms(v->w.pSrc) : ODATA_PROFILE_DOCUMENTED;
   int bInSplit = 0; /* an IN goes as one request per value: no order across them */
   ev_plan plan;
   pq_cond aCond[EV_MAX_TERMS];
@@ -360,13 +347,13 @@ static int evOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
 /* Publish this scan's counters as the last scan's (once per scan). */
 static void ev_cursor_record(ev_cursor *c) {
   ev_vtab *v = (ev_vtab *)c->base.pVtab;
-  if (!c->pStream || c->bRecorded || !v->pGlobal) return;
+  if (!c->pStream || c->bRecorded || !v->w.pGlobal) return;
   /* the most recently started scan wins (a subquery's may close later) */
-  if (c->iSeq < v->pGlobal->iLastSeq) return;
-  v->pGlobal->iLastSeq = c->iSeq;
-  prov_stats *g = &v->pGlobal->last;
+  if (c->iSeq < v->w.pGlobal->iLastSeq) return;
+  v->w.pGlobal->iLastSeq = c->iSeq;
+  prov_stats *g = &v->w.pGlobal->last;
   memset(g, 0, sizeof(*g));
-  if (v->pSrc->xStats) v->pSrc->xStats(c->pStream, g);
+  if (v->w.pSrc->xStats) v->w.pSrc->xStats(c->pStream, g);
   g->nScanned += c->acc.nScanned;
   g->nRequests += c->acc.nRequests;
   g->nBytes += c->acc.nBytes;
@@ -380,7 +367,7 @@ static void ev_cursor_reset(ev_cursor *c) {
   ev_vtab *v = (ev_vtab *)c->base.pVtab;
   if (c->pStream) {
     ev_cursor_record(c);
-    v->pSrc->xClose(c->pStream);
+    v->w.pSrc->xClose(c->pStream);
     c->pStream = 0;
   }
   pq_query_free(&c->q);
@@ -408,7 +395,7 @@ static int ev_cursor_row(ev_cursor *c) {
   if (c->pRow) return SQLITE_OK;
   int nMember = -1;
   ev_vtab *v = (ev_vtab *)c->base.pVtab;
-  const pj_member *aMember = v->pSrc->xMembers ? v->pSrc->xMembers(c->pStream, &nMember) : 0;
+  const pj_member *aMember = v->w.pSrc->xMembers ? v->w.pSrc->xMembers(c->pStream, &nMember) : 0;
   int rc = ev_row_load(&c->row, c->zRec, c->nRec, aMember, nMember);
   if (rc) {
     if (rc == SQLITE_NOMEM) return rc;
@@ -429,7 +416,7 @@ static int ev_cursor_row(ev_cursor *c) {
 static int ev_plan_split(ev_cursor *c) {
   ev_vtab *v = (ev_vtab *)c->base.pVtab;
   pq_query *q = &c->q;
-  unsigned mForms = v->pSrc->xForms ? v->pSrc->xForms(v->pSrc) : ODATA_PROFILE_DOCUMENTED;
+  unsigned mForms = v->w.pSrc->xForms ? v->w.pSrc->xForms(v->w.pSrc) : ODATA_PROFILE_DOCUMENTED;
   c->iSplit = -1;
   if (q->bNever || (mForms & ODATA_FORM_OR) || !(mForms & ODATA_FORM_EQ)) return SQLITE_OK;
   for (int k = 0; k < q->nCond && c->iSplit < 0; k++) {
@@ -467,13 +454,13 @@ static int ev_open_part(ev_cursor *c, int iPart) {
   if (c->pStream) {
     prov_stats st;
     memset(&st, 0, sizeof(st));
-    if (v->pSrc->xStats) v->pSrc->xStats(c->pStream, &st);
+    if (v->w.pSrc->xStats) v->w.pSrc->xStats(c->pStream, &st);
     c->acc.nScanned += st.nScanned;
     c->acc.nRequests += st.nRequests;
     c->acc.nBytes += st.nBytes;
     c->acc.nRefused += st.nRefused;
     c->acc.mRefusedForms |= st.mRefusedForms;
-    v->pSrc->xClose(c->pStream);
+    v->w.pSrc->xClose(c->pStream);
     c->pStream = 0;
   }
   const pq_cond *in = &c->q.aCond[c->iSplit];
@@ -483,7 +470,7 @@ static int ev_open_part(ev_cursor *c, int iPart) {
   part->aVal = &in->aVal[iPart];
   c->iPart = iPart;
   c->qPart.bNever = c->q.bNever || odata_never(&c->qPart);
-  int rc = v->pSrc->xOpen(v->pSrc, v->zPath, &c->qPart, &c->pStream, &zErr);
+  int rc = v->w.pSrc->xOpen(v->w.pSrc, v->zPath, &c->qPart, &c->pStream, &zErr);
   if (rc) {
     ev_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_events: %s", sqlite3_errstr(rc)));
     return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
@@ -498,7 +485,7 @@ static int evNext(sqlite3_vtab_cursor *cur) {
     const char *z;
     size_t n;
     char *zErr = 0;
-    int rc = v->pSrc->xNext(c->pStream, &z, &n, &zErr);
+    int rc = v->w.pSrc->xNext(c->pStream, &z, &n, &zErr);
     if (rc == SQLITE_DONE && c->iSplit >= 0 && c->iPart + 1 < c->q.aCond[c->iSplit].nVal) {
       /* the next value of the IN list: its own request */
       rc = ev_open_part(c, c->iPart + 1);
@@ -521,7 +508,7 @@ static int evNext(sqlite3_vtab_cursor *cur) {
     }
     c->zRec = z;
     c->nRec = n;
-    c->pRow = v->pSrc->xParsed ? (ev_row *)v->pSrc->xParsed(c->pStream) : 0;
+    c->pRow = v->w.pSrc->xParsed ? (ev_row *)v->w.pSrc->xParsed(c->pStream) : 0;
     if (c->bRecheck && c->q.nCond) {
       rc = ev_cursor_row(c);
       if (rc) {
@@ -607,9 +594,9 @@ static int evFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, in
     if (nLim >= 0) q->nTop = nLim + nOff;
     if (nLim == 0) q->bNever = 1;
   }
-  c->bRecheck = v->pSrc->eProfile != PQ_PROFILE_LOCAL;
-  if (v->pGlobal) c->iSeq = ++v->pGlobal->nSeq;
-  if (v->pSrc->eProfile == PQ_PROFILE_GRAPH) {
+  c->bRecheck = v->w.pSrc->eProfile != PQ_PROFILE_LOCAL;
+  if (v->w.pGlobal) c->iSeq = ++v->w.pGlobal->nSeq;
+  if (v->w.pSrc->eProfile == PQ_PROFILE_GRAPH) {
     /* Graph's types can decide a condition without a request (Int32) */
     if (odata_never(q)) q->bNever = 1;
     rc = ev_plan_split(c);
@@ -621,7 +608,7 @@ static int evFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, in
     c->bEof = 0;
     return evNext(cur);
   }
-  rc = v->pSrc->xOpen(v->pSrc, v->zPath, q, &c->pStream, &zErr);
+  rc = v->w.pSrc->xOpen(v->w.pSrc, v->zPath, q, &c->pStream, &zErr);
   if (rc) {
     ev_set_error(v, zErr ? zErr : sqlite3_mprintf("provisioning_events: %s", sqlite3_errstr(rc)));
     return (rc == SQLITE_NOMEM || rc == SQLITE_INTERRUPT) ? rc : SQLITE_ERROR;
@@ -795,13 +782,6 @@ static int ev_build_body(ev_vtab *v, const char *zBase, sqlite3_value **aCol, co
   return rc;
 }
 
-static int ev_writable(ev_vtab *v) {
-  if (v->opts.bWritable && v->pSrc) return 1;
-  ev_set_error(v, sqlite3_mprintf("provisioning_events: this table is read-only: create it with writable=1 to "
-                                  "send INSERT and UPDATE to its source"));
-  return 0;
-}
-
 static int evUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite_int64 *pRowid) {
   ev_vtab *v = (ev_vtab *)pVtab;
   sqlite3_value **aCol = argv + 2;
@@ -812,7 +792,7 @@ static int evUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite_
     return ev_set_error(v, sqlite3_mprintf("provisioning_events: DELETE is not possible: Microsoft Graph has no delete "
                                     "for provisioning events"));
   }
-  if (!ev_writable(v)) return SQLITE_ERROR;
+  if (writes_table_check(&v->w, "INSERT and UPDATE to its source")) return SQLITE_ERROR;
   if (argc != EV_NCOLUMN + 2) return SQLITE_ERROR;
   if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
     /* INSERT: POST the event, in Graph's nested shape (or raw as given) */
@@ -849,10 +829,10 @@ static int evUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite_
     }
     const char *zColl = strcmp(v->opts.zCollection, "directoryProvisioning") == 0 ? "directoryProvisioning"
                                                                                  : "provisioning";
-    v->nInsert++;
+    v->w.nInsert++;
     *pRowid = 0; /* the id is Graph's to give: provisioning_last_insert_id() after COMMIT */
-    return writes_add(&v->writes, "POST", sqlite3_mprintf("/auditLogs/%s%s", zColl, v->opts.bRef ? "/$ref" : ""),
-                      zBody, sqlite3_mprintf("INSERT of event %d", v->nInsert));
+    return writes_add(&v->w.writes, "POST", sqlite3_mprintf("/auditLogs/%s%s", zColl, v->opts.bRef ? "/$ref" : ""),
+                      zBody, sqlite3_mprintf("INSERT of event %d", v->w.nInsert));
   }
   /* UPDATE: PATCH only the columns that changed */
   if (sqlite3_value_int64(argv[0]) != sqlite3_value_int64(argv[1])) {
@@ -878,76 +858,16 @@ static int evUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite_
   sqlite3_str *path = sqlite3_str_new(0);
   sqlite3_str_appendf(path, "%s/", v->zPath);
   odata_percent(path, zId, nId);
-  return writes_add(&v->writes, "PATCH", sqlite3_str_finish(path), zBody,
+  return writes_add(&v->w.writes, "PATCH", sqlite3_str_finish(path), zBody,
                     sqlite3_mprintf("UPDATE of event %s", zId));
 }
 
-static int evBegin(sqlite3_vtab *pVtab) { return SQLITE_OK; }
-
-static int evSync(sqlite3_vtab *pVtab) {
-  ev_vtab *v = (ev_vtab *)pVtab;
-  char *zErr = 0;
-  v->nInsert = 0;
-  if (v->writes.n == 0) return SQLITE_OK;
-  int rc = writes_flush(&v->writes, v->pSrc, "provisioning_events", v->pGlobal, &zErr);
-  if (rc) ev_set_error(v, zErr);
-  else sqlite3_free(zErr);
-  return rc;
-}
-
-static int evCommit(sqlite3_vtab *pVtab) {
-  ev_vtab *v = (ev_vtab *)pVtab;
-  writes_local_done(v->pGlobal, "provisioning_events", 1);
-  writes_clear(&v->writes);
-  v->nInsert = 0;
-  return SQLITE_OK;
-}
-
-static int evRollback(sqlite3_vtab *pVtab) {
-  ev_vtab *v = (ev_vtab *)pVtab;
-  writes_local_done(v->pGlobal, "provisioning_events", 0);
-  writes_clear(&v->writes); /* never sent */
-  v->nInsert = 0;
-  return SQLITE_OK;
-}
-
-static int evSavepoint(sqlite3_vtab *pVtab, int iSave) {
-  writes_savepoint(&((ev_vtab *)pVtab)->writes, iSave);
-  return SQLITE_OK;
-}
-
-static int evRelease(sqlite3_vtab *pVtab, int iSave) { return SQLITE_OK; }
-
-static int evRollbackTo(sqlite3_vtab *pVtab, int iSave) {
-  writes_rollback_to(&((ev_vtab *)pVtab)->writes, iSave);
-  return SQLITE_OK;
-}
-
+/* The transaction methods are writes.c's (WRITES_TABLE_METHODS). */
 static sqlite3_module evModule = {
-    /* iVersion    */ 3,
-    /* xCreate     */ evConnect,
-    /* xConnect    */ evConnect,
-    /* xBestIndex  */ evBestIndex,
-    /* xDisconnect */ evDisconnect,
-    /* xDestroy    */ evDisconnect,
-    /* xOpen       */ evOpen,
-    /* xClose      */ evClose,
-    /* xFilter     */ evFilter,
-    /* xNext       */ evNext,
-    /* xEof        */ evEof,
-    /* xColumn     */ evColumn,
-    /* xRowid      */ evRowid,
-    /* xUpdate     */ evUpdate,
-    /* xBegin      */ evBegin,
-    /* xSync       */ evSync,
-    /* xCommit     */ evCommit,
-    /* xRollback   */ evRollback,
-    /* xFindFunction */ evFindFunction,
-    /* xRename     */ 0,
-    /* xSavepoint  */ evSavepoint,
-    /* xRelease    */ evRelease,
-    /* xRollbackTo */ evRollbackTo,
-    /* xShadowName */ 0,
+    .iVersion = 3, .xCreate = evConnect, .xConnect = evConnect, .xBestIndex = evBestIndex,
+    .xDisconnect = evDisconnect, .xDestroy = evDisconnect, .xOpen = evOpen, .xClose = evClose,
+    .xFilter = evFilter, .xNext = evNext, .xEof = evEof, .xColumn = evColumn, .xRowid = evRowid,
+    .xUpdate = evUpdate, .xFindFunction = evFindFunction, WRITES_TABLE_METHODS,
 };
 
 int events_register(sqlite3 *db, prov_global *pGlobal) {

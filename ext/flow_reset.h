@@ -7,7 +7,7 @@
 #ifndef PROV_FLOW_RESET_H
 #define PROV_FLOW_RESET_H
 
-#include "events.h"
+#include "global.h"
 
 typedef struct flow_registry flow_registry;
 

@@ -24,19 +24,19 @@
 **   an UPDATE does not set arrive as "no change" (the table's xColumn
 **   honours sqlite3_vtab_nochange), so a given read-only column is a change.
 **
-** Calls: writes.h (queue, flush), json.h (checks, minify, text walk), odata.h
-** (percent-encoding), SQLite.
+** Calls: writes.h (queue, JSON strings), flow_common.h (the columns),
+** json.h (checks, minify, text walk), odata.h (percent-encoding), SQLite.
 */
 #include "flow_sets_write.h"
 
 #include <string.h>
 
+#include "flow_common.h"
 #include "json.h"
 #include "odata.h"
 
 SQLITE_EXTENSION_INIT3
 
-#define FSW_PATH "/external/industryData/outboundProvisioningFlowSets"
 #define FSW_WHO "provisioning_flow_sets"
 
 struct fsw_seen {
@@ -45,16 +45,7 @@ struct fsw_seen {
   size_t nRec;
 };
 
-static const char *const azCol[FSW_NCOLUMN] = {"id", "display_name", "filter", "created_date_time",
-                                               "last_modified_date_time", "raw"};
-
-static int fsw_error(sqlite3_vtab *pVtab, char *zMsg) {
-  sqlite3_free(pVtab->zErrMsg);
-  pVtab->zErrMsg = zMsg;
-  return zMsg ? SQLITE_ERROR : SQLITE_NOMEM;
-}
-
-static void fsw_seen_clear(fsw_state *w) {
+void fsw_seen_clear(fsw_state *w) {
   for (int i = 0; i < w->nSeen; i++) sqlite3_free(w->aSeen[i].zRec);
   sqlite3_free(w->aSeen);
   w->aSeen = 0;
@@ -95,29 +86,6 @@ int fsw_seen_add(fsw_state *w, sqlite3_int64 iRowid, const char *zRec, size_t nR
   return SQLITE_OK;
 }
 
-void fsw_scan_start(fsw_state *w) {
-  if (!w->bInTxn && w->nSeen) fsw_seen_clear(w);
-}
-
-/* Append z[0..n) as a JSON string. */
-static void fsw_json_string(sqlite3_str *s, const char *z, int n) {
-  static const char hex[] = "0123456789abcdef";
-  sqlite3_str_appendchar(s, 1, '"');
-  for (int i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)z[i];
-    if (c == '"' || c == '\\') {
-      sqlite3_str_appendchar(s, 1, '\\');
-      sqlite3_str_appendchar(s, 1, (char)c);
-    } else if (c < 0x20) {
-      char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
-      sqlite3_str_appendall(s, esc);
-    } else {
-      sqlite3_str_appendchar(s, 1, (char)c);
-    }
-  }
-  sqlite3_str_appendchar(s, 1, '"');
-}
-
 /*
 ** The new value of display_name or filter as a JSON value (sqlite3_malloc'd):
 ** a string, or a minified object, or "null" for a NULL filter.
@@ -125,16 +93,16 @@ static void fsw_json_string(sqlite3_str *s, const char *z, int n) {
 static int fsw_value_json(sqlite3_vtab *pVtab, int iCol, sqlite3_value *pVal, char **pz) {
   *pz = 0;
   if (sqlite3_value_type(pVal) == SQLITE_NULL) {
-    if (iCol == FSW_COLUMN_DISPLAY_NAME) return SQLITE_OK; /* the caller says which message */
+    if (iCol == FLOW_SETS_COLUMN_DISPLAY_NAME) return SQLITE_OK; /* the caller says which message */
     *pz = sqlite3_mprintf("null");
     return *pz ? SQLITE_OK : SQLITE_NOMEM;
   }
   const char *z = (const char *)sqlite3_value_text(pVal);
   size_t n = (size_t)sqlite3_value_bytes(pVal);
   if (!z) return SQLITE_NOMEM;
-  if (iCol == FSW_COLUMN_DISPLAY_NAME) {
+  if (iCol == FLOW_SETS_COLUMN_DISPLAY_NAME) {
     sqlite3_str *s = sqlite3_str_new(0);
-    fsw_json_string(s, z, (int)n);
+    writes_json_string(s, z, (int)n);
     *pz = sqlite3_str_finish(s);
     return *pz ? SQLITE_OK : SQLITE_NOMEM;
   }
@@ -142,10 +110,10 @@ static int fsw_value_json(sqlite3_vtab *pVtab, int iCol, sqlite3_value *pVal, ch
   const char *zWhy = 0;
   int bObject = 0;
   if (pj_check_one(z, n, &errOff, &zWhy, &bObject) != PJ_OK) {
-    return fsw_error(pVtab, sqlite3_mprintf(FSW_WHO ": filter is not valid JSON (%s at byte %lld)", zWhy,
+    return prov_vtab_error(pVtab, sqlite3_mprintf(FSW_WHO ": filter is not valid JSON (%s at byte %lld)", zWhy,
                                             (long long)errOff));
   }
-  if (!bObject) return fsw_error(pVtab, sqlite3_mprintf(FSW_WHO ": filter must be a JSON object (or NULL)"));
+  if (!bObject) return prov_vtab_error(pVtab, sqlite3_mprintf(FSW_WHO ": filter must be a JSON object (or NULL)"));
   char *zMin = sqlite3_malloc64(n + 1);
   if (!zMin) return SQLITE_NOMEM;
   zMin[pj_minify(z, n, zMin)] = 0;
@@ -186,7 +154,7 @@ static char *fsw_old_id(const char *zRec, size_t nRec, int *pbOom) {
 
 static char *fsw_set_path(const char *zId) {
   sqlite3_str *s = sqlite3_str_new(0);
-  sqlite3_str_appendall(s, FSW_PATH);
+  sqlite3_str_appendall(s, FL_SETS_PATH);
   if (zId) {
     sqlite3_str_appendchar(s, 1, '/');
     odata_percent(s, zId, (int)strlen(zId));
@@ -194,24 +162,25 @@ static char *fsw_set_path(const char *zId) {
   return sqlite3_str_finish(s);
 }
 
-static int fsw_insert(fsw_state *w, sqlite3_vtab *pVtab, sqlite3_value **aCol) {
-  for (int i = 0; i < FSW_NCOLUMN; i++) {
-    if (i == FSW_COLUMN_DISPLAY_NAME || i == FSW_COLUMN_FILTER) continue;
+static int fsw_insert(writes_table *t, sqlite3_value **aCol) {
+  sqlite3_vtab *pVtab = &t->base;
+  for (int i = 0; i < FLOW_SETS_NCOLUMN; i++) {
+    if (i == FLOW_SETS_COLUMN_DISPLAY_NAME || i == FLOW_SETS_COLUMN_FILTER) continue;
     if (sqlite3_value_type(aCol[i]) == SQLITE_NULL) continue;
-    if (i == FSW_COLUMN_RAW) return fsw_error(pVtab, sqlite3_mprintf(FSW_WHO ": raw cannot be written: set display_name and filter"));
-    return fsw_error(pVtab, sqlite3_mprintf(FSW_WHO ": %s is read-only (Graph sets it): leave it out of the INSERT%s",
-                                            azCol[i],
-                                            i == FSW_COLUMN_ID ? " and read it with provisioning_last_insert_id() after "
+    if (i == FLOW_SETS_COLUMN_RAW) return prov_vtab_error(pVtab, sqlite3_mprintf(FSW_WHO ": raw cannot be written: set display_name and filter"));
+    return prov_vtab_error(pVtab, sqlite3_mprintf(FSW_WHO ": %s is read-only (Graph sets it): leave it out of the INSERT%s",
+                                            fl_set_columns[i].zName,
+                                            i == FLOW_SETS_COLUMN_ID ? " and read it with provisioning_last_insert_id() after "
                                                                  "COMMIT"
                                                                : ""));
   }
-  if (sqlite3_value_type(aCol[FSW_COLUMN_DISPLAY_NAME]) == SQLITE_NULL) {
-    return fsw_error(pVtab, sqlite3_mprintf(FSW_WHO ": display_name is required"));
+  if (sqlite3_value_type(aCol[FLOW_SETS_COLUMN_DISPLAY_NAME]) == SQLITE_NULL) {
+    return prov_vtab_error(pVtab, sqlite3_mprintf(FSW_WHO ": display_name is required"));
   }
   char *zName = 0, *zFilter = 0;
-  int rc = fsw_value_json(pVtab, FSW_COLUMN_DISPLAY_NAME, aCol[FSW_COLUMN_DISPLAY_NAME], &zName);
-  if (rc == SQLITE_OK && sqlite3_value_type(aCol[FSW_COLUMN_FILTER]) != SQLITE_NULL) {
-    rc = fsw_value_json(pVtab, FSW_COLUMN_FILTER, aCol[FSW_COLUMN_FILTER], &zFilter);
+  int rc = fsw_value_json(pVtab, FLOW_SETS_COLUMN_DISPLAY_NAME, aCol[FLOW_SETS_COLUMN_DISPLAY_NAME], &zName);
+  if (rc == SQLITE_OK && sqlite3_value_type(aCol[FLOW_SETS_COLUMN_FILTER]) != SQLITE_NULL) {
+    rc = fsw_value_json(pVtab, FLOW_SETS_COLUMN_FILTER, aCol[FLOW_SETS_COLUMN_FILTER], &zFilter);
   }
   if (rc) {
     sqlite3_free(zName);
@@ -222,39 +191,40 @@ static int fsw_insert(fsw_state *w, sqlite3_vtab *pVtab, sqlite3_value **aCol) {
   sqlite3_free(zName);
   sqlite3_free(zFilter);
   if (!zBody) return SQLITE_NOMEM;
-  w->nInsert++;
-  return writes_add(&w->writes, "POST", fsw_set_path(0), zBody, sqlite3_mprintf("INSERT of flow set %d", w->nInsert));
+  t->nInsert++;
+  return writes_add(&t->writes, "POST", fsw_set_path(0), zBody, sqlite3_mprintf("INSERT of flow set %d", t->nInsert));
 }
 
-static int fsw_change(fsw_state *w, sqlite3_vtab *pVtab, sqlite3_value **argv) {
+static int fsw_change(writes_table *t, fsw_state *w, sqlite3_value **argv) {
+  sqlite3_vtab *pVtab = &t->base;
   sqlite3_value **aCol = argv + 2;
   sqlite3_int64 iRowid = sqlite3_value_int64(argv[0]);
   if (sqlite3_value_type(argv[1]) == SQLITE_NULL || sqlite3_value_int64(argv[1]) != iRowid) {
-    return fsw_error(pVtab, sqlite3_mprintf(FSW_WHO ": the rowid is a hash of the id and cannot be set"));
+    return prov_vtab_error(pVtab, sqlite3_mprintf(FSW_WHO ": the rowid is a hash of the id and cannot be set"));
   }
   fsw_seen *e = fsw_seen_find(w, iRowid);
-  if (!e) return fsw_error(pVtab, sqlite3_mprintf(FSW_WHO ": the flow set to UPDATE was not read in this statement"));
+  if (!e) return prov_vtab_error(pVtab, sqlite3_mprintf(FSW_WHO ": the flow set to UPDATE was not read in this statement"));
   int bOom = 0;
   char *zId = fsw_old_id(e->zRec, e->nRec, &bOom);
-  if (!zId) return bOom ? SQLITE_NOMEM : fsw_error(pVtab, sqlite3_mprintf(FSW_WHO ": the flow set as read has no id: cannot PATCH it"));
+  if (!zId) return bOom ? SQLITE_NOMEM : prov_vtab_error(pVtab, sqlite3_mprintf(FSW_WHO ": the flow set as read has no id: cannot PATCH it"));
   int rc = SQLITE_OK;
-  for (int i = 0; i < FSW_NCOLUMN && rc == SQLITE_OK; i++) {
-    if (i == FSW_COLUMN_DISPLAY_NAME || i == FSW_COLUMN_FILTER || sqlite3_value_nochange(aCol[i])) continue;
-    if (i == FSW_COLUMN_ID && sqlite3_value_type(aCol[i]) == SQLITE_TEXT &&
+  for (int i = 0; i < FLOW_SETS_NCOLUMN && rc == SQLITE_OK; i++) {
+    if (i == FLOW_SETS_COLUMN_DISPLAY_NAME || i == FLOW_SETS_COLUMN_FILTER || sqlite3_value_nochange(aCol[i])) continue;
+    if (i == FLOW_SETS_COLUMN_ID && sqlite3_value_type(aCol[i]) == SQLITE_TEXT &&
         strcmp((const char *)sqlite3_value_text(aCol[i]), zId) == 0) {
       continue; /* SET id = id */
     }
-    rc = fsw_error(pVtab, sqlite3_mprintf(FSW_WHO ": %s cannot be changed by UPDATE%s", azCol[i],
-                                          i == FSW_COLUMN_RAW ? ": set display_name and filter" : " (Graph sets it)"));
+    rc = prov_vtab_error(pVtab, sqlite3_mprintf(FSW_WHO ": %s cannot be changed by UPDATE%s", fl_set_columns[i].zName,
+                                          i == FLOW_SETS_COLUMN_RAW ? ": set display_name and filter" : " (Graph sets it)"));
   }
   sqlite3_str *s = sqlite3_str_new(0);
   int nChanged = 0;
   static const char *const azProp[] = {"displayName", "filter"};
   for (int k = 0; k < 2 && rc == SQLITE_OK; k++) {
-    int i = k ? FSW_COLUMN_FILTER : FSW_COLUMN_DISPLAY_NAME;
+    int i = k ? FLOW_SETS_COLUMN_FILTER : FLOW_SETS_COLUMN_DISPLAY_NAME;
     if (sqlite3_value_nochange(aCol[i])) continue;
-    if (i == FSW_COLUMN_DISPLAY_NAME && sqlite3_value_type(aCol[i]) == SQLITE_NULL) {
-      rc = fsw_error(pVtab, sqlite3_mprintf(FSW_WHO ": display_name cannot be NULL"));
+    if (i == FLOW_SETS_COLUMN_DISPLAY_NAME && sqlite3_value_type(aCol[i]) == SQLITE_NULL) {
+      rc = prov_vtab_error(pVtab, sqlite3_mprintf(FSW_WHO ": display_name cannot be NULL"));
       break;
     }
     char *zNew = 0, *zOld = 0;
@@ -278,53 +248,26 @@ static int fsw_change(fsw_state *w, sqlite3_vtab *pVtab, sqlite3_value **argv) {
     return rc;
   }
   char *zWhat = sqlite3_mprintf("UPDATE of flow set %s", zId);
-  rc = writes_add(&w->writes, "PATCH", fsw_set_path(zId), zBody, zWhat);
+  rc = writes_add(&t->writes, "PATCH", fsw_set_path(zId), zBody, zWhat);
   sqlite3_free(zId);
   return rc;
 }
 
-static int fsw_delete(fsw_state *w, sqlite3_vtab *pVtab, sqlite3_int64 iRowid) {
+static int fsw_delete(writes_table *t, fsw_state *w, sqlite3_int64 iRowid) {
+  sqlite3_vtab *pVtab = &t->base;
   fsw_seen *e = fsw_seen_find(w, iRowid);
-  if (!e) return fsw_error(pVtab, sqlite3_mprintf(FSW_WHO ": the flow set to DELETE was not read in this statement"));
+  if (!e) return prov_vtab_error(pVtab, sqlite3_mprintf(FSW_WHO ": the flow set to DELETE was not read in this statement"));
   int bOom = 0;
   char *zId = fsw_old_id(e->zRec, e->nRec, &bOom);
-  if (!zId) return bOom ? SQLITE_NOMEM : fsw_error(pVtab, sqlite3_mprintf(FSW_WHO ": the flow set as read has no id: cannot DELETE it"));
-  int rc = writes_add(&w->writes, "DELETE", fsw_set_path(zId), 0, sqlite3_mprintf("DELETE of flow set %s", zId));
+  if (!zId) return bOom ? SQLITE_NOMEM : prov_vtab_error(pVtab, sqlite3_mprintf(FSW_WHO ": the flow set as read has no id: cannot DELETE it"));
+  int rc = writes_add(&t->writes, "DELETE", fsw_set_path(zId), 0, sqlite3_mprintf("DELETE of flow set %s", zId));
   sqlite3_free(zId);
   return rc;
 }
 
-int fsw_update(fsw_state *w, sqlite3_vtab *pVtab, int argc, sqlite3_value **argv) {
-  if (argc == 1) return fsw_delete(w, pVtab, sqlite3_value_int64(argv[0]));
-  if (argc != FSW_NCOLUMN + 2) return SQLITE_ERROR;
-  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return fsw_insert(w, pVtab, argv + 2);
-  return fsw_change(w, pVtab, argv);
+int fsw_update(writes_table *t, fsw_state *w, int argc, sqlite3_value **argv) {
+  if (argc == 1) return fsw_delete(t, w, sqlite3_value_int64(argv[0]));
+  if (argc != FLOW_SETS_NCOLUMN + 2) return SQLITE_ERROR;
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return fsw_insert(t, argv + 2);
+  return fsw_change(t, w, argv);
 }
-
-int fsw_sync(fsw_state *w, sqlite3_vtab *pVtab, prov_source *pSrc, prov_global *g) {
-  char *zErr = 0;
-  w->nInsert = 0;
-  if (w->writes.n == 0) return SQLITE_OK;
-  int rc = writes_flush(&w->writes, pSrc, FSW_WHO, g, &zErr);
-  if (rc) {
-    fsw_error(pVtab, zErr);
-    return zErr ? rc : SQLITE_NOMEM;
-  }
-  sqlite3_free(zErr);
-  return SQLITE_OK;
-}
-
-void fsw_begin(fsw_state *w) { w->bInTxn = 1; }
-
-void fsw_end(fsw_state *w) {
-  writes_clear(&w->writes);
-  fsw_seen_clear(w);
-  w->nInsert = 0;
-  w->bInTxn = 0;
-}
-
-void fsw_savepoint(fsw_state *w, int iSave) { writes_savepoint(&w->writes, iSave); }
-
-void fsw_rollback_to(fsw_state *w, int iSave) { writes_rollback_to(&w->writes, iSave); }
-
-void fsw_free(fsw_state *w) { fsw_end(w); }

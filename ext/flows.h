@@ -1,15 +1,16 @@
 /*
-** flows.h: the provisioning_flows and provisioning_flow_sets modules
+** flows.h: the provisioning_flows module and provisioning_flow_reset()
 ** (Microsoft Graph beta, industryData outbound provisioning). See flows.c.
 */
 #ifndef PROV_FLOWS_H
 #define PROV_FLOWS_H
 
-#include "events.h"
+#include "global.h"
 
 /*
-** Register both modules on db; g (owned by the caller) receives the ids
-** Graph assigns to created flows. SQLITE_OK or sqlite3_create_module's error.
+** Register the module and provisioning_flow_reset() on db; g (owned by the
+** caller) receives the ids Graph assigns to created flows. SQLITE_OK or
+** the error of the registration.
 */
 int flows_register(sqlite3 *db, prov_global *g);
 

@@ -8,7 +8,7 @@
 **
 ** Registers, on each connection:
 **   provisioning_events                 virtual table module (events.c)
-**   provisioning_flows, provisioning_flow_sets   modules (flows.c)
+**   provisioning_flows, provisioning_flow_sets   modules (flows.c, flow_sets.c)
 **   provisioning_flow_reset(flow_set_id, id [, table])  reset action of a
 **                                       flow, sent at once (flow_reset.c)
 **   provisioning_steps(json), provisioning_modified_properties(json)
@@ -27,13 +27,13 @@
 **                                       (events scanned, rows returned,
 **                                       HTTP requests, bytes)
 */
-#include <string.h>
-
 #include "sqlite3ext.h"
 SQLITE_EXTENSION_INIT1
 
 #include "events.h"
+#include "flow_sets.h"
 #include "flows.h"
+#include "global.h"
 #include "source_http.h"
 #include "steps.h"
 #include "time_order.h"
@@ -77,14 +77,6 @@ static void insertedIdsFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv
   sqlite3_result_text(ctx, g->zLastIds ? g->zLastIds : "[]", -1, SQLITE_TRANSIENT);
 }
 
-static void globalFree(void *p) {
-  prov_global *g = (prov_global *)p;
-  sqlite3_free(g->zLastId);
-  sqlite3_free(g->zLastIds);
-  sqlite3_free(g->zCommitWrites);
-  sqlite3_free(g);
-}
-
 __attribute__((visibility("default"))) int sqlite3_provisioning_init(sqlite3 *db, char **pzErrMsg,
                                                                     const sqlite3_api_routines *pApi) {
   SQLITE_EXTENSION_INIT2(pApi);
@@ -93,12 +85,11 @@ __attribute__((visibility("default"))) int sqlite3_provisioning_init(sqlite3 *db
     *pzErrMsg = sqlite3_mprintf("provisioning: libcurl could not be initialised");
     return SQLITE_ERROR;
   }
-  prov_global *g = sqlite3_malloc64(sizeof(*g));
+  prov_global *g = prov_global_new();
   if (!g) return SQLITE_NOMEM;
-  memset(g, 0, sizeof(*g));
   /* the scan-stats function owns g; the modules borrow it */
   rc = sqlite3_create_function_v2(db, "provisioning_scan_stats", 0, SQLITE_UTF8, g, scanStatsFunc, 0, 0,
-                                  globalFree);
+                                  prov_global_free);
   if (rc) return rc;
   rc = sqlite3_create_function(db, "provisioning_last_insert_id", 0, SQLITE_UTF8, g, lastInsertIdFunc, 0, 0);
   if (rc == SQLITE_OK) {
@@ -120,6 +111,7 @@ __attribute__((visibility("default"))) int sqlite3_provisioning_init(sqlite3 *db
   if (rc == SQLITE_OK) rc = events_register(db, g);
   if (rc == SQLITE_OK) rc = steps_register(db);
   if (rc == SQLITE_OK) rc = flows_register(db, g);
+  if (rc == SQLITE_OK) rc = flow_sets_register(db, g);
   return rc;
 }
 

@@ -1,5 +1,9 @@
 /*
-** writes.c: the write queue of a transaction (see writes.h).
+** writes.c: the write queue of a transaction, the COMMIT that sends it,
+** the report of provisioning_last_commit(), and the transaction methods
+** every writable table plugs into its sqlite3_module (see writes.h).
+**
+** Calls: global.h, source.h (xWrite, xWriteBatch), json.h, SQLite.
 */
 #include "writes.h"
 
@@ -93,11 +97,11 @@ static char *created_id(const char *zResp, int *pbOom) {
   return zId;
 }
 
-/* z as a JSON string. */
-static void json_text(sqlite3_str *s, const char *z) {
+void writes_json_string(sqlite3_str *s, const char *z, int n) {
+  if (n < 0) n = z ? (int)strlen(z) : 0;
   sqlite3_str_appendchar(s, 1, '"');
-  for (; z && *z; z++) {
-    unsigned char c = (unsigned char)*z;
+  for (int i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)z[i];
     if (c == '"' || c == '\\') {
       sqlite3_str_appendchar(s, 1, '\\');
       sqlite3_str_appendchar(s, 1, (char)c);
@@ -109,6 +113,9 @@ static void json_text(sqlite3_str *s, const char *z) {
   }
   sqlite3_str_appendchar(s, 1, '"');
 }
+
+/* z (NUL-terminated, may be NULL) as a JSON string. */
+static void json_text(sqlite3_str *s, const char *z) { writes_json_string(s, z, -1); }
 
 /* What an HTTP answer to a failed write means: 1 not applied, 0 unknown. */
 static int status_not_applied(int iStatus) {
@@ -368,4 +375,99 @@ void writes_last_commit_func(sqlite3_context *ctx, int argc, sqlite3_value **arg
     return;
   }
   sqlite3_result_text(ctx, z, -1, sqlite3_free);
+}
+
+/* ------------------------------------------------------------ the transaction methods of a table */
+
+void writes_table_init(writes_table *t, sqlite3 *db, const char *zModule, prov_global *g, int bWritable) {
+  t->zModule = zModule;
+  t->pGlobal = g;
+  t->bWritable = bWritable;
+  if (bWritable) sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
+}
+
+int writes_table_check(writes_table *t, const char *zSend) {
+  if (t->bWritable && t->pSrc) return SQLITE_OK;
+  return prov_vtab_error(&t->base, sqlite3_mprintf("%s: this table is read-only: create it with writable=1 to "
+                                                   "send %s",
+                                                   t->zModule, zSend));
+}
+
+/* zMsg with every occurrence of each secret replaced by ********. */
+static char *scrub(char *zMsg, char **aSecret, int nSecret) {
+  for (int k = 0; k < nSecret && zMsg; k++) {
+    const char *zS = aSecret[k];
+    size_t nS = strlen(zS);
+    if (nS == 0 || !strstr(zMsg, zS)) continue;
+    sqlite3_str *s = sqlite3_str_new(0);
+    const char *p = zMsg, *q;
+    while ((q = strstr(p, zS)) != 0) {
+      sqlite3_str_append(s, p, (int)(q - p));
+      sqlite3_str_appendall(s, "********");
+      p = q + nS;
+    }
+    sqlite3_str_appendall(s, p);
+    sqlite3_free(zMsg);
+    zMsg = sqlite3_str_finish(s);
+  }
+  return zMsg;
+}
+
+int wtBegin(sqlite3_vtab *pVtab) {
+  ((writes_table *)pVtab)->bInTxn = 1;
+  return SQLITE_OK;
+}
+
+int wtSync(sqlite3_vtab *pVtab) {
+  writes_table *t = (writes_table *)pVtab;
+  char *zErr = 0;
+  char **aSecret = 0;
+  int nSecret = 0, rc = SQLITE_OK;
+  t->nInsert = 0;
+  if (t->writes.n == 0) return SQLITE_OK;
+  for (int i = 0; t->xSecrets && i < t->writes.n && rc == SQLITE_OK; i++) {
+    if (t->writes.a[i].zBody) rc = t->xSecrets(t->writes.a[i].zBody, &aSecret, &nSecret);
+  }
+  if (rc == SQLITE_OK) rc = writes_flush(&t->writes, t->pSrc, t->zModule, t->pGlobal, &zErr);
+  /* the report of provisioning_last_commit() holds the servers' messages too */
+  if (nSecret && t->pGlobal && t->pGlobal->zCommitWrites) {
+    t->pGlobal->zCommitWrites = scrub(t->pGlobal->zCommitWrites, aSecret, nSecret);
+  }
+  if (rc) {
+    zErr = scrub(zErr, aSecret, nSecret);
+    /* no message (none made, or the scrubbed copy failed): out of memory */
+    if (!zErr) rc = SQLITE_NOMEM;
+    prov_vtab_error(pVtab, zErr);
+  } else {
+    sqlite3_free(zErr);
+  }
+  for (int i = 0; i < nSecret; i++) sqlite3_free(aSecret[i]);
+  sqlite3_free(aSecret);
+  return rc;
+}
+
+/* xCommit and xRollback: the local outcome goes into the report; the queue (sent or not) is dropped. */
+static int wt_end(writes_table *t, int bCommitted) {
+  writes_local_done(t->pGlobal, t->zModule, bCommitted);
+  writes_clear(&t->writes);
+  if (t->xEnd) t->xEnd(t);
+  t->nInsert = 0;
+  t->bInTxn = 0;
+  return SQLITE_OK;
+}
+
+int wtCommit(sqlite3_vtab *pVtab) { return wt_end((writes_table *)pVtab, 1); }
+
+int wtRollback(sqlite3_vtab *pVtab) { return wt_end((writes_table *)pVtab, 0); }
+
+int wtSavepoint(sqlite3_vtab *pVtab, int iSave) {
+  writes_savepoint(&((writes_table *)pVtab)->writes, iSave);
+  return SQLITE_OK;
+}
+
+int wtRelease(sqlite3_vtab *pVtab, int iSave) { return SQLITE_OK; }
+
+int wtRollbackTo(sqlite3_vtab *pVtab, int iSave) {
+  writes_rollback_to(&((writes_table *)pVtab)->writes, iSave);
+  return SQLITE_OK;
 }
