@@ -276,6 +276,14 @@ void fl_scan_done(prov_global *g, const prov_source *pSrc, const prov_stats *pSt
   s->nReturned = nReturned;
 }
 
+int fl_cursor_open(size_t nByte, sqlite3_vtab_cursor **ppCursor) {
+  sqlite3_vtab_cursor *c = sqlite3_malloc64(nByte);
+  *ppCursor = c;
+  if (!c) return SQLITE_NOMEM;
+  memset(c, 0, nByte);
+  return SQLITE_OK;
+}
+
 /* Tokenise the current record if that has not been done yet. */
 static int fl_record_parse(fl_record *r, sqlite3_vtab *pVtab, const char *zModule, const char *zRow) {
   if (r->bParsed) return SQLITE_OK;

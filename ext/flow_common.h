@@ -103,6 +103,9 @@ int fl_source_error(sqlite3_vtab *pVtab, int rc, char *zErr, const char *zFormat
 /* A scan of pSrc that started at *pStart and returned nReturned rows ended: its counters go to g. */
 void fl_scan_done(prov_global *g, const prov_source *pSrc, const prov_stats *pStart, sqlite3_int64 nReturned);
 
+/* xOpen: a zeroed cursor of nByte bytes (sqlite3_vtab_cursor first) at *ppCursor. SQLITE_OK or SQLITE_NOMEM. */
+int fl_cursor_open(size_t nByte, sqlite3_vtab_cursor **ppCursor);
+
 /* The current record of a cursor, tokenised when a column is first asked for. */
 typedef struct fl_record {
   const char *zRec; /* valid until the next xNext */

@@ -109,12 +109,9 @@ static int fsBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *p) {
 }
 
 static int fsOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
-  fs_cursor *c = sqlite3_malloc64(sizeof(*c));
-  if (!c) return SQLITE_NOMEM;
-  memset(c, 0, sizeof(*c));
-  c->bEof = 1;
-  *ppCursor = &c->base;
-  return SQLITE_OK;
+  int rc = fl_cursor_open(sizeof(fs_cursor), ppCursor);
+  if (rc == SQLITE_OK) ((fs_cursor *)*ppCursor)->bEof = 1;
+  return rc;
 }
 
 static void fs_cursor_reset(fs_cursor *c) {

@@ -213,12 +213,9 @@ static int flBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *p) {
 }
 
 static int flOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
-  fl_cursor *c = sqlite3_malloc64(sizeof(*c));
-  if (!c) return SQLITE_NOMEM;
-  memset(c, 0, sizeof(*c));
-  c->bEof = 1;
-  *ppCursor = &c->base;
-  return SQLITE_OK;
+  int rc = fl_cursor_open(sizeof(fl_cursor), ppCursor);
+  if (rc == SQLITE_OK) ((fl_cursor *)*ppCursor)->bEof = 1;
+  return rc;
 }
 
 static void fl_cursor_reset(fl_cursor *c) {
