@@ -26,6 +26,11 @@
 **   provisioning_scan_stats()           JSON counters of the last scan (refused OData forms too)
 **                                       (events scanned, rows returned,
 **                                       HTTP requests, bytes)
+**
+** Calls: every module's register function (events.h, flows.h, flow_sets.h,
+** steps.h, sync.h, time_order.h), global.h (the connection's state),
+** writes.h (provisioning_last_commit), odata_forms.h, source_http.h
+** (libcurl's global init), SQLite. Nothing calls it.
 */
 #include "sqlite3ext.h"
 SQLITE_EXTENSION_INIT1
