@@ -31,9 +31,9 @@
 **   error is its own (as in the SDKs, a configured credential that fails
 **   does not fall through to the next).
 **
-**   This file decides and builds; it sends nothing. source_http.c runs the
-**   token requests (its host rule for token endpoints, retries, masking of
-**   secrets in messages) and keeps the token. It may call jwt.c, json.c
+**   This file decides and builds; it sends nothing. auth.c runs the token
+**   requests over http.c (its host rule for token endpoints, retries,
+**   masking of secrets in messages) and keeps the token. It may call jwt.c, json.c
 **   and the C library (posix_spawnp for az, never a shell).
 */
 #ifndef _GNU_SOURCE
