@@ -41,18 +41,10 @@ SQLITE_EXTENSION_INIT3
 /* ------------------------------------------------------------------ */
 /* Masking                                                              */
 
-/* z percent-encoded as in the token request's form body (curl_easy_escape's form). */
+/* z percent-encoded as the token request's form body carries it (auth_azure.c writes that body). */
 static char *form_encode(const char *z) {
   sqlite3_str *m = sqlite3_str_new(0);
-  for (; *z; z++) {
-    unsigned char c = (unsigned char)*z;
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      sqlite3_str_appendchar(m, 1, (char)c);
-    } else {
-      sqlite3_str_appendf(m, "%%%02X", c);
-    }
-  }
+  azure_append_enc(m, z);
   return sqlite3_str_finish(m);
 }
 

@@ -326,7 +326,6 @@ static int req_interrupted(http_req *r, const char *zWhile, char **pzErr) {
   return *pzErr ? SQLITE_INTERRUPT : SQLITE_NOMEM;
 }
 
-
 /*
 ** Start one attempt of r if pacing allows. bWait: wait for pacing.
 ** Returns SQLITE_OK (started, or *pbLater when pacing said not yet), or an
