@@ -31,9 +31,9 @@
 **   error is its own (as in the SDKs, a configured credential that fails
 **   does not fall through to the next).
 **
-**   This file decides and builds; it sends nothing. source_http.c runs the
-**   token requests (its host rule for token endpoints, retries, masking of
-**   secrets in messages) and keeps the token. It may call jwt.c, json.c
+**   This file decides and builds; it sends nothing. auth.c runs the token
+**   requests over http.c (its host rule for token endpoints, retries,
+**   masking of secrets in messages) and keeps the token. It may call jwt.c, json.c
 **   and the C library (posix_spawnp for az, never a shell).
 */
 #ifndef _GNU_SOURCE
@@ -200,8 +200,7 @@ sqlite3_uint64 azure_cred_hash(int eKind) {
   return h;
 }
 
-/* Percent-encoding of a form or query value. */
-static void append_enc(sqlite3_str *m, const char *z) {
+void azure_append_enc(sqlite3_str *m, const char *z) {
   for (; *z; z++) {
     unsigned char c = (unsigned char)*z;
     if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
@@ -303,7 +302,7 @@ int azure_token_request(int eKind, const char *zWho, const char *zAuthority, con
     if (!p->zUrl) goto nomem;
     sqlite3_str *m = sqlite3_str_new(0);
     sqlite3_str_appendall(m, "grant_type=client_credentials&client_id=");
-    append_enc(m, zClient);
+    azure_append_enc(m, zClient);
     if (eKind == AZ_CRED_SECRET) {
       const char *zSecret = env("AZURE_CLIENT_SECRET");
       if (!zSecret || has_ctl(zSecret)) {
@@ -312,7 +311,7 @@ int azure_token_request(int eKind, const char *zWho, const char *zAuthority, con
         return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
       }
       sqlite3_str_appendall(m, "&client_secret=");
-      append_enc(m, zSecret);
+      azure_append_enc(m, zSecret);
       p->zFrom = "(client credentials from AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)";
     } else {
       char *zA = 0;
@@ -335,12 +334,12 @@ int azure_token_request(int eKind, const char *zWho, const char *zAuthority, con
       }
       sqlite3_str_appendall(m, "&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
                                "&client_assertion=");
-      append_enc(m, zA);
+      azure_append_enc(m, zA);
       p->zSecret = zA;
     }
     sqlite3_str_appendall(m, "&scope=");
     char *zScope = sqlite3_mprintf("https://%s/.default", zResourceHost);
-    if (zScope) append_enc(m, zScope);
+    if (zScope) azure_append_enc(m, zScope);
     sqlite3_free(zScope);
     if (!zScope) sqlite3_str_reset(m);
     p->zBody = sqlite3_str_finish(m);
@@ -385,12 +384,12 @@ int azure_token_request(int eKind, const char *zWho, const char *zAuthority, con
                    : "(managed identity from the instance metadata endpoint 169.254.169.254)";
   }
   char *zRes = sqlite3_mprintf("https://%s", zResourceHost);
-  if (zRes) append_enc(m, zRes);
+  if (zRes) azure_append_enc(m, zRes);
   sqlite3_free(zRes);
   if (p->eEndpoint == AZ_EP_IDENTITY) sqlite3_str_appendall(m, "&api-version=2019-08-01");
   if (zClient) {
     sqlite3_str_appendall(m, "&client_id=");
-    append_enc(m, zClient);
+    azure_append_enc(m, zClient);
   }
   if (!zRes) sqlite3_str_reset(m);
   p->zUrl = sqlite3_str_finish(m);

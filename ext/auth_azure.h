@@ -48,6 +48,9 @@ int azure_cred_uses_login(int eKind);
 /* A hash of whose credential eKind is (for cache keys; sends nothing). */
 sqlite3_uint64 azure_cred_hash(int eKind);
 
+/* Append z percent-encoded as a form or query value (what a token request's body carries). */
+void azure_append_enc(sqlite3_str *m, const char *z);
+
 /* One token request, built from the environment. */
 typedef struct az_token_req {
   int eKind;

@@ -3,6 +3,7 @@
 **
 ** Usage (source_http.c, once per scan):
 **   pc_add(&scan, zFirstUrl, 1);
+**   ... for each page: pc_peek(zBody, nBody, &nRec, &zPeekLink);
 **   ... at the end of page k, holding n records, whose nextLink is zNext:
 **   if (pc_follow(&scan, "provisioning_events", k, n, zNext, &zErr)) fail;
 **
@@ -11,8 +12,9 @@
 ** other escapes in upper case, empty query parameters dropped and the rest
 ** sorted), then kept as a 64-bit hash in an open-addressing set with the
 ** page it was requested for. Graph's nextLinks differ in $skiptoken, so a
-** repeat is a server that pages in a cycle. Calls only SQLite and json.h
-** (the hash).
+** repeat is a server that pages in a cycle. pc_peek() is a light pass
+** over a page, without validation, to aim the prefetch. Calls only SQLite
+** and json.h (the hash, whitespace and unescaping).
 */
 #include "page_check.h"
 
@@ -196,6 +198,96 @@ int pc_follow(pc_scan *p, const char *zWho, int iPage, sqlite3_int64 nRec, const
   }
   return pc_insert(p, h, iPage + 1);
 }
+
+/* ------------------------------------------------------------------ */
+/* A light pass over a page                                             */
+
+static size_t pc_scan_str(const char *z, size_t n, size_t i) {
+  for (i++; i < n; i++) {
+    if (z[i] == '\\') i++;
+    else if (z[i] == '"') return i + 1;
+  }
+  return n;
+}
+
+/* Skip the value at z[i]; when pnElem is set and it is an array, count elements. */
+static size_t pc_scan_value(const char *z, size_t n, size_t i, sqlite3_int64 *pnElem) {
+  if (i >= n) return n;
+  if (z[i] == '"') return pc_scan_str(z, n, i);
+  if (z[i] != '{' && z[i] != '[') {
+    while (i < n && !strchr(",}] \t\r\n", z[i])) i++;
+    return i;
+  }
+  if (pnElem) {
+    size_t j = pj_skip_ws(z, n, i + 1);
+    *pnElem = (z[i] == '[' && j < n && z[j] != ']') ? 1 : 0;
+  }
+  int depth = 0;
+  int bArr = z[i] == '[';
+  while (i < n) {
+    char c = z[i];
+    if (c == '"') {
+      i = pc_scan_str(z, n, i);
+      continue;
+    }
+    if (c == '{' || c == '[') {
+      depth++;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) return i + 1;
+    } else if (c == ',' && depth == 1 && bArr && pnElem) {
+      (*pnElem)++;
+    }
+    i++;
+  }
+  return n;
+}
+
+void pc_peek(const char *z, size_t n, sqlite3_int64 *pnRec, char **pzLink) {
+  *pnRec = -1;
+  size_t i = pj_skip_ws(z, n, 0);
+  if (i >= n || z[i] != '{') return;
+  i++;
+  sqlite3_int64 nRec = -1;
+  for (;;) {
+    i = pj_skip_ws(z, n, i);
+    if (i >= n) return;
+    if (z[i] == '}') break;
+    if (z[i] == ',') {
+      i++;
+      continue;
+    }
+    if (z[i] != '"') return;
+    size_t k0 = i + 1, k1 = pc_scan_str(z, n, i);
+    if (k1 >= n) return;
+    size_t nKey = k1 - 1 - k0;
+    i = pj_skip_ws(z, n, k1);
+    if (i >= n || z[i] != ':') return;
+    i = pj_skip_ws(z, n, i + 1);
+    if (i >= n) return;
+    if (nKey == 5 && memcmp(z + k0, "value", 5) == 0 && z[i] == '[') {
+      i = pc_scan_value(z, n, i, &nRec);
+    } else if (nKey == 15 && memcmp(z + k0, "@odata.nextLink", 15) == 0 && z[i] == '"') {
+      size_t e = pc_scan_str(z, n, i);
+      if (e >= n || e < i + 2) return;
+      size_t nRaw = e - i - 2;
+      char *zL = sqlite3_malloc64(nRaw + 1);
+      if (!zL) return;
+      int nOut = pj_unescape(z + i + 1, nRaw, zL, 0);
+      if (nOut < 0) {
+        sqlite3_free(zL);
+        return;
+      }
+      zL[nOut] = 0;
+      sqlite3_free(*pzLink);
+      *pzLink = zL;
+      i = e;
+    } else {
+      i = pc_scan_value(z, n, i, 0);
+    }
+  }
+  *pnRec = nRec;
+}
+
 
 void pc_free(pc_scan *p) {
   sqlite3_free(p->aHash);

@@ -5,10 +5,12 @@
 ** parameters in another order, with an extra '&' or with %-escapes of
 ** plain characters, are the same link) and refuses a nextLink that repeats
 ** one; and it refuses to follow more than PC_MAX_EMPTY pages in a row that
-** hold no record but link on.
+** hold no record but link on. pc_peek() looks ahead into a page.
 */
 #ifndef PROV_PAGE_CHECK_H
 #define PROV_PAGE_CHECK_H
+
+#include <stddef.h>
 
 #include "sqlite3ext.h"
 
@@ -38,6 +40,16 @@ int pc_seen(pc_scan *p, const char *zUrl);
 ** or SQLITE_NOMEM.
 */
 int pc_follow(pc_scan *p, const char *zWho, int iPage, sqlite3_int64 nRec, const char *zNext, char **pzErr);
+
+/*
+** A light pass over the page z[0..n) (no validation: the record splitter
+** validates): *pnRec the number of records in "value" (-1 when the page
+** does not read as an object), and the @odata.nextLink, wherever it sits
+** in the page, unescaped into *pzLink (sqlite3_malloc'd, replacing what
+** was there; left as it was when there is none or out of memory). Only
+** to decide and aim a prefetch.
+*/
+void pc_peek(const char *z, size_t n, sqlite3_int64 *pnRec, char **pzLink);
 
 void pc_free(pc_scan *p);
 

@@ -9,9 +9,9 @@
 
 /*
 ** curl_global_init(), exactly once per process and thread-safe
-** (pthread_once). The entry point calls it; source_http_open() calls it
-** too, so callers that skip it are still safe. Returns SQLITE_OK or
-** SQLITE_ERROR when libcurl could not be initialised.
+** (pthread_once; http_global_init() of http.c). The entry point calls it;
+** source_http_open() calls it too, so callers that skip it are still safe.
+** Returns SQLITE_OK or SQLITE_ERROR when libcurl could not be initialised.
 */
 int source_http_global_init(void);
 

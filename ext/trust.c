@@ -42,6 +42,13 @@ void trust_wipe(void *p, size_t n) {
   __asm__ __volatile__("" : : "r"(p) : "memory"); /* the memset may not be dropped */
 }
 
+void trust_wipe_free(char *z) {
+  if (z) {
+    trust_wipe(z, strlen(z));
+    sqlite3_free(z);
+  }
+}
+
 /* ------------------------------------------------------------------ */
 /* Hosts                                                                */
 
@@ -203,7 +210,7 @@ int trust_host_allowed(const char *zScheme, const char *zHost, long iPort, char 
 }
 
 int trust_login_host_allowed(const char *zScheme, const char *zHost, long iPort, char **pzErr) {
-  /* name the variable the login host came from (the same precedence as source_http.c) */
+  /* name the variable the login host came from (the same precedence as auth.c) */
   const char *zP = getenv("PROVISIONING_AUTHORITY_HOST"), *zA = getenv("AZURE_AUTHORITY_HOST");
   const char *zWhat = (!(zP && zP[0]) && zA && zA[0]) ? "the login host of client credentials (AZURE_AUTHORITY_HOST)"
                                                       : "the login host of client credentials (PROVISIONING_AUTHORITY_HOST)";

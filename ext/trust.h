@@ -121,4 +121,7 @@ int trust_holds_secret(const char *z, size_t n, const char *zSecret);
 /* Zero n bytes that the compiler may not skip. */
 void trust_wipe(void *p, size_t n);
 
+/* Wipe the string z (a token, a header line) and sqlite3_free it; NULL is a no-op. */
+void trust_wipe_free(char *z);
+
 #endif
