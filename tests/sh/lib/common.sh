@@ -85,7 +85,6 @@ start_mock() { # data, then more server arguments
   shift
   pf=$(mktemp "$TMP/mock.port.XXXXXX")
   OWN_MOCK_LOG=$pf.log
-  : >"$pf"
   env -u LD_PRELOAD node "$ROOT/tests/mockgraph/server.js" --data "$data" --port 0 --port-file "$pf" --idle-exit 120 \
     --parent-pid $$ "$@" >"$OWN_MOCK_LOG" 2>&1 &
   OWN_MOCK_PID=$!
