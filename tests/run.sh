@@ -7,7 +7,8 @@
 #                         the .expected file beside it (@MOCK@ and @ROOT@ are
 #                         replaced by the mock server's URL and the repo root;
 #                         @EXT@ the extension, @BUILD@ the mode's scratch dir)
-#   tests/sh/*.sh         script tests: exit 0 pass, 77 skip, else fail
+#   tests/sh/*.sh         script tests: exit 0 pass, 77 skip, else fail (what
+#                         they share: tests/sh/lib/, sourced, never run)
 # with the mock Graph server (tests/mockgraph) running on a free loopback
 # port, and ends with one line "N passed, N failed, N skipped".
 #

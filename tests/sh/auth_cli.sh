@@ -45,14 +45,14 @@ calls() { cat "$A/count" 2>/dev/null || echo 0; }
 mode ok; reset '{}'
 clisql azure:cli PROVISIONING_TRACE=1 >"$B/ok.out" 2>"$B/ok.err"
 cat "$B/ok.out"
-check "cli: rows" grep -q '^rows|5$' "$B/ok.out"
-check "cli: az ran once with exactly: account get-access-token --resource https://graph.microsoft.com --output json" \
+check_cmd "cli: rows" grep -q '^rows|5$' "$B/ok.out"
+check_cmd "cli: az ran once with exactly: account get-access-token --resource https://graph.microsoft.com --output json" \
   test "$(cat "$A/argv")" = "account|get-access-token|--resource|https://graph.microsoft.com|--output|json|"
-check "cli: its accessToken reached Graph" test "$(graph_tokens $S)" = "cli-token-1-$SALT"
-check "cli: the token is in no output or trace" bash -c "! grep -q -F -- 'cli-token-1-$SALT' '$B/ok.out' '$B/ok.err'"
+check_cmd "cli: its accessToken reached Graph" test "$(graph_tokens $S)" = "cli-token-1-$SALT"
+check_cmd "cli: the token is in no output or trace" bash -c "! grep -q -F -- 'cli-token-1-$SALT' '$B/ok.out' '$B/ok.err'"
 mode ok; reset '{}'
 clisql azure >"$B/chain.out" 2>&1
-check "chain: auth='azure' falls to the CLI when nothing else is configured" bash -c "grep -q '^rows|5$' '$B/chain.out' && test \"\$(cat '$A/count')\" = 1"
+check_cmd "chain: auth='azure' falls to the CLI when nothing else is configured" bash -c "grep -q '^rows|5$' '$B/chain.out' && test \"\$(cat '$A/count')\" = 1"
 
 # ---- 2. renewal at expiry: expires_on, then the older expiresOn in local time
 for m in ok old; do
@@ -62,37 +62,37 @@ for m in ok old; do
     wait_graph $S 2; sleep 3.3; printf "SELECT 'c', count(*) FROM (SELECT id FROM t LIMIT 5);\n"; } |
     azsql FAKE_AZ_DIR="$A" FAKE_AZ_TTL=3 TZ=Asia/Kolkata >"$B/renew_$m.out" 2>&1
   cat "$B/renew_$m.out"
-  check "$m: renewal: a and b on one token, c on a new one" \
+  check_cmd "$m: renewal: a and b on one token, c on a new one" \
     test "$(graph_tokens $S | tr '\n' ' ')" = "cli-token-1-$SALT cli-token-1-$SALT cli-token-2-$SALT "
 done
 
 # ---- 3. a 401: az asked once more
 mode ok; reset '{"fail":[{"request":1,"status":401,"times":1}]}'
 clisql azure:cli >"$B/r401.out" 2>&1
-check "401: rows after one renewal" grep -q '^rows|5$' "$B/r401.out"
-check "401: the second token retried the request" test "$(log_json $S "' '.join(e['headers']['authorization'][7:]+':'+str(e['status']) for e in L)")" = "cli-token-1-$SALT:401 cli-token-2-$SALT:200"
+check_cmd "401: rows after one renewal" grep -q '^rows|5$' "$B/r401.out"
+check_cmd "401: the second token retried the request" test "$(log_json $S "' '.join(e['headers']['authorization'][7:]+':'+str(e['status']) for e in L)")" = "cli-token-1-$SALT:401 cli-token-2-$SALT:200"
 mode ok; reset '{"requireAuth":true,"staticToken":"never-this"}'
 clisql azure:cli >"$B/r401b.out" 2>&1
-check "401 twice: the error, without either token" \
+check_cmd "401 twice: the error, without either token" \
   bash -c "grep -q 'HTTP 401' '$B/r401b.out' && ! grep -q 'cli-token' '$B/r401b.out' && test \"\$(cat '$A/count')\" = 2"
 
 # ---- 4. errors
 mode notlogged; reset '{}'
 clisql azure:cli >"$B/notlogged.out" 2>&1
 cat "$B/notlogged.out"
-check "not logged in: a clear message" grep -q "provisioning_events: auth='azure:cli': the Azure CLI is not logged in: run az login (az said: ERROR: Please run 'az login' to setup account.)" "$B/notlogged.out"
+check_cmd "not logged in: a clear message" grep -q "provisioning_events: auth='azure:cli': the Azure CLI is not logged in: run az login (az said: ERROR: Please run 'az login' to setup account.)" "$B/notlogged.out"
 mode broken
 clisql azure:cli >"$B/broken.out" 2>&1
-check "az fails: its exit status and first line" grep -q "az account get-access-token failed with exit status 2 (az said: ERROR: (InvalidResource)" "$B/broken.out"
+check_cmd "az fails: its exit status and first line" grep -q "az account get-access-token failed with exit status 2 (az said: ERROR: (InvalidResource)" "$B/broken.out"
 mode slow
 t0=$(date +%s.%N)
 clisql azure:cli PROVISIONING_AZ_TIMEOUT=1 >"$B/slow.out" 2>&1
 t1=$(date +%s.%N)
 cat "$B/slow.out"
-check "a slow az: stopped at the limit, a clear message" grep -q "az account get-access-token did not finish within 1 s and was stopped (the limit is PROVISIONING_AZ_TIMEOUT, in seconds)" "$B/slow.out"
-check "a slow az: the statement came back within 5 s" $PY -c "import sys; sys.exit(0 if $t1 - $t0 < 5 else 1)"
-check "errors: nothing reached Graph" test "$(log_json $S "len(L)")" = 0
+check_cmd "a slow az: stopped at the limit, a clear message" grep -q "az account get-access-token did not finish within 1 s and was stopped (the limit is PROVISIONING_AZ_TIMEOUT, in seconds)" "$B/slow.out"
+check_cmd "a slow az: the statement came back within 5 s" $PY -c "import sys; sys.exit(0 if $t1 - $t0 < 5 else 1)"
+check_cmd "errors: nothing reached Graph" test "$(log_json $S "len(L)")" = 0
 rm "$B/bin/az"
 clisql azure:cli >"$B/missing.out" 2>&1
-check "az missing: a clear message" grep -q "auth='azure:cli': az (the Azure CLI) was not found on PATH: install it and run az login, or choose another credential" "$B/missing.out"
-exit $fail
+check_cmd "az missing: a clear message" grep -q "auth='azure:cli': az (the Azure CLI) was not found on PATH: install it and run az login, or choose another credential" "$B/missing.out"
+finish

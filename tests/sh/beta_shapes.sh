@@ -16,25 +16,14 @@
 # - through a mock started here on the beta-only file, /beta: the same rows.
 #
 # Env: ROOT, BUILD, EXT, SQLITE3, MOCK_URL (the mock parts are skipped without it).
-set -u
-ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-EXT=${EXT:-$ROOT/provisioning}
-SQLITE3=${SQLITE3:-sqlite3}
-cd "$ROOT"
-W=$(mktemp -d)
-MPID=
-stop() { [ -n "$MPID" ] && kill "$MPID" 2>/dev/null; rm -rf "$W"; }
-trap stop EXIT
-nfail=0
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1"; nfail=$((nfail + 1)); }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
+. "$(dirname "$0")/lib/common.sh"
+W=$TMP
 
 [ -x build/gen_events ] || make -s build/gen_events >/dev/null || { echo "cannot build gen_events"; exit 1; }
 build/gen_events --count 1500 --seed 11 --out "$W/v1.json"
 build/gen_events --count 1500 --seed 11 --beta --out "$W/beta.json"
 
-check "gen_events --beta: both spellings, statusInfo a statusDetails, same events as v1.0" \
+check_cmd "gen_events --beta: both spellings, statusInfo a statusDetails, same events as v1.0" \
   /usr/bin/python3 - "$W/v1.json" "$W/beta.json" "$W/betaonly.json" <<'EOF'
 import json, sys
 v1 = json.load(open(sys.argv[1]))
@@ -80,9 +69,9 @@ q() { # source, out file
 q "file:$W/v1.json" "$W/rows.v1"
 q "file:$W/beta.json" "$W/rows.beta"
 q "file:$W/betaonly.json" "$W/rows.betaonly"
-check "file: 1500 rows" test "$(wc -l <"$W/rows.v1")" = 1500
-check "file: --beta gives the v1.0 rows" cmp "$W/rows.v1" "$W/rows.beta"
-check "file: beta-only (flat statusInfo) gives the v1.0 rows" cmp "$W/rows.v1" "$W/rows.betaonly"
+check_cmd "file: 1500 rows" test "$(wc -l <"$W/rows.v1")" = 1500
+check_cmd "file: --beta gives the v1.0 rows" cmp "$W/rows.v1" "$W/rows.beta"
+check_cmd "file: beta-only (flat statusInfo) gives the v1.0 rows" cmp "$W/rows.v1" "$W/rows.betaonly"
 filled() { # every event with an error has its code, category and reason
   $SQLITE3 -batch -init /dev/null :memory: -cmd ".load $EXT" \
     -cmd "CREATE VIRTUAL TABLE t USING provisioning_events(source='file:$W/betaonly.json')" \
@@ -92,7 +81,7 @@ filled() { # every event with an error has its code, category and reason
             count(recommended_action) > 0, count(error_details) > 0 FROM t"
 }
 out=$(filled)
-check "file: beta-only failures have error columns ($out)" test "${out%%|*}" -gt 50 -a "$(echo "$out" | cut -d'|' -f1)" = "$(echo "$out" | cut -d'|' -f2)" -a "$(echo "$out" | cut -d'|' -f3-)" = "1|1"
+check_cmd "file: beta-only failures have error columns ($out)" test "${out%%|*}" -gt 50 -a "$(echo "$out" | cut -d'|' -f1)" = "$(echo "$out" | cut -d'|' -f2)" -a "$(echo "$out" | cut -d'|' -f3-)" = "1|1"
 
 if [ -z "${MOCK_URL:-}" ]; then
   echo "no MOCK_URL: the mock parts are skipped"
@@ -101,10 +90,10 @@ else
   S="beta-$$"
   q "$MOCK_URL/s/$S/v1.0" "$W/mock.v1"
   q "$MOCK_URL/s/$S/beta" "$W/mock.beta"
-  check "mock /beta: rows read" test "$(wc -l <"$W/mock.v1")" -gt 1000
-  check "mock /beta: the same rows as /v1.0" cmp "$W/mock.v1" "$W/mock.beta"
+  check_cmd "mock /beta: rows read" test "$(wc -l <"$W/mock.v1")" -gt 1000
+  check_cmd "mock /beta: the same rows as /v1.0" cmp "$W/mock.v1" "$W/mock.beta"
   curl -s -f "$MOCK_URL/s/$S/beta/auditLogs/provisioning?\$top=1000" >"$W/page.json"
-  check "mock /beta: statusInfo is a statusDetails beside provisioningStatusInfo" /usr/bin/python3 - "$W/page.json" <<'EOF'
+  check_cmd "mock /beta: statusInfo is a statusDetails beside provisioningStatusInfo" /usr/bin/python3 - "$W/page.json" <<'EOF'
 import json, sys
 p = json.load(open(sys.argv[1]))
 n = 0
@@ -122,25 +111,17 @@ assert n > 50, n
 EOF
 
   # a mock of its own on the beta-only events: only the flat statusInfo to read
-  pf="$W/port"
-  node tests/mockgraph/server.js --data "$W/betaonly.json" --port 0 --port-file "$pf" --idle-exit 60 \
-    --parent-pid $$ >"$W/mock.log" 2>&1 &
-  MPID=$!
-  for _ in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.1; done
-  if [ ! -s "$pf" ]; then
-    notok "own mock started"; cat "$W/mock.log"
-  else
-    murl="http://127.0.0.1:$(cat "$pf")"
-    # select=0: $select names only the v1.0 members (it is off by default under the documented profile)
-    Q_OPTS=", select=0" q "$murl/beta" "$W/own.beta"
-    check "own mock /beta, beta-only events: the v1.0 rows (all five error columns)" cmp "$W/rows.v1" "$W/own.beta"
-    curl -s -f "$murl/beta/auditLogs/provisioning?\$top=3" >"$W/own.page"
-    check "own mock /beta: served as loaded (no v1.0 spelling added)" /usr/bin/python3 -c "
+  start_mock "$W/betaonly.json"
+  murl=$OWN_MOCK_URL
+  # select=0: $select names only the v1.0 members (it is off by default under the documented profile)
+  Q_OPTS=", select=0" q "$murl/beta" "$W/own.beta"
+  check_cmd "own mock /beta, beta-only events: the v1.0 rows (all five error columns)" cmp "$W/rows.v1" "$W/own.beta"
+  curl -s -f "$murl/beta/auditLogs/provisioning?\$top=3" >"$W/own.page"
+  check_cmd "own mock /beta: served as loaded (no v1.0 spelling added)" /usr/bin/python3 -c "
 import json, sys
 v = json.load(open('$W/own.page'))['value']
 assert len(v) == 3 and all('provisioningStatusInfo' not in e and 'statusInfo' in e for e in v), v"
-  fi
 fi
 
-[ $nfail -eq 0 ] || { echo "$nfail check(s) failed"; exit 1; }
-echo "all beta shape checks passed"
+[ $fail = 0 ] && echo "all beta shape checks passed"
+finish

@@ -27,18 +27,14 @@
 # is never written to the cache file, and another token in the same
 # variable is not answered from it.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD, MOCK_URL.
-set -u
-cd "$ROOT"
-[ -n "${MOCK_URL:-}" ] || { echo "no mock server (MOCK_URL unset)"; exit 77; }
-W="$BUILD/cache_mock"
-rm -rf "$W"; mkdir -p "$W"
+. "$(dirname "$0")/lib/common.sh"
+need_mock
+W=$WORK
 TTL=3
 REPORT=sql/reports/top_error_codes.sql
 FAST="rate_limit=1000, rate_window=1, retry_base=0.1"
 TOKEN="cache-test-token-$$-Zq7"
 export CACHE_TEST_TOKEN=$TOKEN MOCK_URL W
-fail=0
-bad() { echo "FAIL $*"; fail=1; }
 sanitizer_clean() { ! grep -q -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$@"; }
 
 # helpers the sqlite3 shell calls with .shell (plain words only: .shell
@@ -298,4 +294,4 @@ one_kind memory memory
 one_kind file "$W/cache.db"
 
 [ $fail = 0 ] && echo "all ok"
-exit $fail
+finish

@@ -2,8 +2,7 @@
 # client_pyodbc.sh: the ODBC path from Python (tests/clients/pyodbc_client.py)
 # with Debian's /usr/bin/python3 and python3-pyodbc. Skipped in asan mode when
 # the sanitizer preload misbehaves in python3 (never in plain mode).
-set -u
-PY=/usr/bin/python3
+. "$(dirname "$0")/lib/common.sh"
 if ! $PY -c 'import pyodbc' 2>/dev/null; then
   echo "python3-pyodbc missing (make deps-test)"; [ "$MODE" = plain ] && exit 1 || exit 77
 fi
@@ -12,11 +11,7 @@ odbc_setup client_pyodbc
 # In asan mode, LeakSanitizer reports python3's own allocations at exit, so
 # leak detection is turned off for python3 (ASan still checks every access of
 # the extension; leaks are covered by the sqlite3 shell tests).
-RUN_ENV=${RUN_ENV/detect_leaks=1/detect_leaks=0}
-if [ "$MODE" = asan ]; then
-  probe=$(env $RUN_ENV $PY -c 'import pyodbc' 2>&1); st=$?
-  [ $st = 0 ] || { echo "asan preload misbehaves in python3 ($st): $probe" | head -5; exit 77; }
-fi
+py_run_env pyodbc
 SH() { $SQLITE3 -batch -init /dev/null "$DB" ".load $EXT" "$1"; }
 count=$(SH "SELECT count(*) FROM events WHERE status = 'failure' AND activity_date_time > '2024-06-30 12:00:00.500'")
 times=$(SH "SELECT group_concat(t) FROM (SELECT activity_date_time AS t FROM events ORDER BY 1 DESC LIMIT 3)")

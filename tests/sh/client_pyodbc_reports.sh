@@ -5,19 +5,13 @@
 # returns the rows of the sqlite3 shell; SQLColumns shows no LONGVARCHAR name,
 # type or status column (tests/clients/pyodbc_reports.py). The reports hold no
 # ';' outside quotes (the driver refuses one, even in a comment).
-set -u
-PY=/usr/bin/python3
+. "$(dirname "$0")/lib/common.sh"
 if ! $PY -c 'import pyodbc' 2>/dev/null; then
   echo "python3-pyodbc missing (make deps-test)"; [ "$MODE" = plain ] && exit 1 || exit 77
 fi
 . tests/clients/odbc_env.sh
 odbc_setup client_pyodbc_reports
-RUN_ENV=${RUN_ENV/detect_leaks=1/detect_leaks=0}   # python3's own allocations
-if [ "$MODE" = asan ]; then
-  probe=$(env $RUN_ENV $PY -c 'import pyodbc' 2>&1); st=$?
-  [ $st = 0 ] || { echo "asan preload misbehaves in python3 ($st): $probe" | head -5; exit 77; }
-fi
-fail=0
+py_run_env pyodbc
 # no ';' outside quotes: strip '...' literals, then look
 for f in sql/reports/*.sql; do
   if sed -e "s/'[^']*'//g" "$f" | grep -n ';'; then echo "FAIL $f has a ';' outside quotes"; fail=1; fi
@@ -30,4 +24,4 @@ for f in sql/reports/*.sql; do
 done
 (cd "$W/elsewhere" && env $RUN_ENV $PY "$ROOT/tests/clients/pyodbc_reports.py" prov "$DB" "$EXT" \
   "$ROOT/sql/reports" "$W/golden") || fail=1
-exit $fail
+finish

@@ -2,19 +2,14 @@
 # client_python.sh: Debian's /usr/bin/python3 sqlite3 module with the
 # extension (tests/clients/python_client.py). Skipped in asan mode when the
 # sanitizer preload misbehaves in python3 (never in plain mode).
-set -u
-PY=/usr/bin/python3
+. "$(dirname "$0")/lib/common.sh"
 [ -x $PY ] || { echo "no $PY (make deps-test)"; [ "$MODE" = plain ] && exit 1 || exit 77; }
 $PY -c 'import sqlite3; sqlite3.connect(":memory:").enable_load_extension(True)' ||
   { echo "$PY cannot load extensions"; exit 1; }
 # In asan mode, LeakSanitizer reports python3's own allocations at exit, so
 # leak detection is turned off for python3 (ASan still checks every access of
 # the extension; leaks are covered by the sqlite3 shell tests).
-RUN_ENV=${RUN_ENV/detect_leaks=1/detect_leaks=0}
-if [ "$MODE" = asan ]; then
-  probe=$(env $RUN_ENV $PY -c 'import sqlite3' 2>&1); st=$?
-  [ $st = 0 ] || { echo "asan preload misbehaves in python3 ($st): $probe" | head -5; exit 77; }
-fi
+py_run_env sqlite3
 want=$($SQLITE3 -batch -init /dev/null :memory: ".load $EXT" \
   "CREATE VIRTUAL TABLE ev USING provisioning_events(source='file:sql/sample/events.json')" \
   "SELECT count(*) FROM ev WHERE status = 'failure' AND activity_date_time > '2024-06-30 12:00:00.500'")

@@ -3,13 +3,8 @@
 # the eponymous table read from PROVISIONING_SOURCE, and exports with
 # .mode csv and .mode json read back and compared with the table.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, BUILD; cwd is the repo root.
-set -u
-W="$BUILD/client_shell"
-rm -rf "$W"; mkdir -p "$W"
-fail=0
-check() { # name expected actual
-  if [ "$2" == "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fail=1; fi
-}
+. "$(dirname "$0")/lib/common.sh"
+W=$WORK
 # plain mode: the README's own command (.load ./provisioning from the repo
 # root); asan mode: the sanitizer build
 LOAD=".load ./provisioning"
@@ -68,4 +63,4 @@ check "json: values read back equal the table" "json differs|0" "$(echo "$res" |
 check "json: duration_ms is a JSON number" "json duration type|integer" "$(echo "$res" | grep '^json duration type')"
 # the comparison means something only if hard texts are there
 echo "$res" | grep -q '^reasons with a double quote|[1-9]' || { echo "FAIL the export has no text with a quote"; fail=1; }
-exit $fail
+finish

@@ -4,11 +4,8 @@
 # pages are fetched without the cache, every row is returned, and the
 # trace (PROVISIONING_TRACE=1) says the cache was locked.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD, MOCK_URL.
-set -u
-cd "$ROOT"
-[ -n "${MOCK_URL:-}" ] || { echo "no mock server (MOCK_URL unset)"; exit 77; }
-. "$ROOT/tests/sh/faultserver.bash"
-fail=0
+. "$(dirname "$0")/lib/common.sh"
+need_mock
 db="$BUILD/control_cache_lock.db"
 rm -f "$db" "$db-journal"
 scan() { # $1: cache option ('' or cache='...'), $2 tag (a distinct URL per run: no cache hit)
@@ -30,7 +27,7 @@ open(sys.argv[1] + ".held", "w").close()
 time.sleep(60)
 PY
 holder=$!
-trap 'kill $holder 2>/dev/null' EXIT
+at_exit 'kill $holder 2>/dev/null'
 for _ in $(seq 1 100); do [ -f "$db.held" ] && break; sleep 0.1; done
 [ -f "$db.held" ] || { echo "FAIL: the lock holder did not start"; cat "$BUILD/control_cache_lock.holder"; exit 1; }
 t0=$(now_ms); plain=$(scan "" 1); t1=$(now_ms)
@@ -47,4 +44,4 @@ n=$(echo "$locked" | grep -c "cache $db is locked by another process")
   { echo "FAIL trace: $n lines about the lock:"; echo "$locked" | grep -a cache | head -5; fail=1; }
 [ "$(echo "$locked" | grep -c -- '-> 200')" = 10 ] && echo "ok   10 pages fetched without the cache" ||
   { echo "FAIL: $(echo "$locked" | grep -c -- '-> 200') pages fetched"; fail=1; }
-exit $fail
+finish

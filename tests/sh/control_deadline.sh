@@ -5,11 +5,8 @@
 # headers each fail the statement within 12 s, with a time-out error naming
 # timeout=5 and the URL; no row is returned.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD.
-set -u
-cd "$ROOT"
-. "$ROOT/tests/sh/faultserver.bash"
+. "$(dirname "$0")/lib/common.sh"
 LIFETIME=100 fault_start
-fail=0
 for scen in silent trickle trickle_hdr; do
   t0=$(now_ms)
   out=$(timeout 60 $SQLITE3 -batch -init /dev/null :memory: 2>&1 <<SQL
@@ -30,4 +27,4 @@ SQL
   [ "$(fault_count $scen)" = 1 ] && echo "ok   $scen: one request (max_retries=0)" ||
     { echo "FAIL $scen: $(fault_count $scen) requests"; fail=1; }
 done
-exit $fail
+finish

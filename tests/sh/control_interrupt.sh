@@ -6,13 +6,8 @@
 # statement ends with SQLITE_INTERRUPT, message "interrupted"; asserted:
 # signal-to-end < 4 s (a loose bound for a busy machine).
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD.
-set -u
-cd "$ROOT"
-. "$ROOT/tests/sh/faultserver.bash"
+. "$(dirname "$0")/lib/common.sh"
 LIFETIME=150 fault_start
-fail=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
 
 # $1 name, $2 scenario, $3 extra options, $4 1 = pacing (one request first)
 shell_case() {
@@ -105,4 +100,4 @@ py_case python_retry_after retry429 "rate_limit=1000, rate_window=1" 0
 py_case python_silent silent "rate_limit=1000, rate_window=1" 0
 # pacing is per process: python's first request, then the wait
 py_case python_pacing ok "rate_limit=1, rate_window=60" 1
-exit $fail
+finish

@@ -9,13 +9,10 @@
 # overlong form, a surrogate as raw bytes, above U+10FFFF, a stray
 # continuation byte) is an error with its position, in pages and files.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD.
-set -u
-cd "$ROOT"
-. "$ROOT/tests/sh/faultserver.bash"
+. "$(dirname "$0")/lib/common.sh"
 LIFETIME=100 fault_start
-fail=0
 # source, expected error (grep -E; empty: expect the rows given as $3)
-check() {
+check_scan() {
   local src=$1 err=$2 rows=${3:-} out
   out=$(timeout 20 $SQLITE3 -batch -init /dev/null :memory: 2>&1 <<SQL
 .load $EXT
@@ -35,38 +32,38 @@ SQL
   fi
 }
 P="not a Graph page at line 1, column"
-check "$FAULT_URL/value42/v1.0" "^Runtime error near line 3: provisioning_events: page 1 of GET /value42/v1.0/auditLogs/provisioning\?[^ ]*: $P 10: \"value\" is a number, not an array of records \(received: \{\"value\":42\}\)$"
-check "$FAULT_URL/valuenull/v1.0" "$P 10: \"value\" is null, not an array of records \(received: \{\"value\":null\}\)"
-check "$FAULT_URL/valueobj/v1.0" "$P 10: \"value\" is an object, not an array of records \(received: \{\"value\":\{\"id\":\"x\""
-check "$FAULT_URL/valuestr/v1.0" "$P 10: \"value\" is a string, not an array of records"
-check "$FAULT_URL/novalue/v1.0" "$P [0-9]+: no \"value\" array of records \(received: \{\"@odata.context\":\"https://graph"
-check "$FAULT_URL/xarr/v1.0" "$P 18: no \"value\" array of records \(received: \{\"x\":\[\{\"id\":\"a\"\}\]\}\)"
-check "$FAULT_URL/error200/v1.0" "$P 2: the answer carries an \"error\" member \(received: \{\"error\":\{\"code\":\"InternalError\",\"message\":\"something broke\"\}\}\)"
-check "$FAULT_URL/bare/v1.0" "$P 1: expected a JSON object with a \"value\" array of records \(received: \[\{\"id\":\"a\"\}\]\)"
+check_scan "$FAULT_URL/value42/v1.0" "^Runtime error near line 3: provisioning_events: page 1 of GET /value42/v1.0/auditLogs/provisioning\?[^ ]*: $P 10: \"value\" is a number, not an array of records \(received: \{\"value\":42\}\)$"
+check_scan "$FAULT_URL/valuenull/v1.0" "$P 10: \"value\" is null, not an array of records \(received: \{\"value\":null\}\)"
+check_scan "$FAULT_URL/valueobj/v1.0" "$P 10: \"value\" is an object, not an array of records \(received: \{\"value\":\{\"id\":\"x\""
+check_scan "$FAULT_URL/valuestr/v1.0" "$P 10: \"value\" is a string, not an array of records"
+check_scan "$FAULT_URL/novalue/v1.0" "$P [0-9]+: no \"value\" array of records \(received: \{\"@odata.context\":\"https://graph"
+check_scan "$FAULT_URL/xarr/v1.0" "$P 18: no \"value\" array of records \(received: \{\"x\":\[\{\"id\":\"a\"\}\]\}\)"
+check_scan "$FAULT_URL/error200/v1.0" "$P 2: the answer carries an \"error\" member \(received: \{\"error\":\{\"code\":\"InternalError\",\"message\":\"something broke\"\}\}\)"
+check_scan "$FAULT_URL/bare/v1.0" "$P 1: expected a JSON object with a \"value\" array of records \(received: \[\{\"id\":\"a\"\}\]\)"
 
 # invalid UTF-8 inside strings, from a page: the error names the position
-check "$FAULT_URL/utf8_bad/v1.0" "page 1 of GET /utf8_bad/.*: malformed JSON at line 1, column 20: invalid UTF-8 in string: byte 0xF8-0xFF"
-check "$FAULT_URL/utf8_overlong/v1.0" "malformed JSON at line 1, column 20: invalid UTF-8 in string: overlong form"
-check "$FAULT_URL/utf8_surrogate/v1.0" "malformed JSON at line 1, column 20: invalid UTF-8 in string: a UTF-16 surrogate \(U\+D800-U\+DFFF\)"
-check "$FAULT_URL/utf8_big/v1.0" "malformed JSON at line 1, column 20: invalid UTF-8 in string: above U\+10FFFF"
-check "$FAULT_URL/utf8_cont/v1.0" "malformed JSON at line 1, column 20: invalid UTF-8 in string: a continuation byte without a lead byte"
-check "$FAULT_URL/utf8_good/v1.0" "" "rows|1|é€😀"
+check_scan "$FAULT_URL/utf8_bad/v1.0" "page 1 of GET /utf8_bad/.*: malformed JSON at line 1, column 20: invalid UTF-8 in string: byte 0xF8-0xFF"
+check_scan "$FAULT_URL/utf8_overlong/v1.0" "malformed JSON at line 1, column 20: invalid UTF-8 in string: overlong form"
+check_scan "$FAULT_URL/utf8_surrogate/v1.0" "malformed JSON at line 1, column 20: invalid UTF-8 in string: a UTF-16 surrogate \(U\+D800-U\+DFFF\)"
+check_scan "$FAULT_URL/utf8_big/v1.0" "malformed JSON at line 1, column 20: invalid UTF-8 in string: above U\+10FFFF"
+check_scan "$FAULT_URL/utf8_cont/v1.0" "malformed JSON at line 1, column 20: invalid UTF-8 in string: a continuation byte without a lead byte"
+check_scan "$FAULT_URL/utf8_good/v1.0" "" "rows|1|é€😀"
 
 # the file source: a page object whose "value" is not an array is an error, not a row
 d="$BUILD/control_pages"; mkdir -p "$d"
 printf '{"value":{"id":"x","activityDateTime":"2024-06-01T00:00:00Z"}}\n' >"$d/value_obj.json"
-check "file:$d/value_obj.json" "file '$d/value_obj.json': $P 10: \"value\" is an object, not an array of records \(received: \{\"value\":\{\"id\":\"x\""
+check_scan "file:$d/value_obj.json" "file '$d/value_obj.json': $P 10: \"value\" is an object, not an array of records \(received: \{\"value\":\{\"id\":\"x\""
 printf '{"id":"a"}\n{"id":"b","value":42}\n' >"$d/value_num.ndjson"
-check "file:$d/value_num.ndjson" "file '$d/value_num.ndjson': not a Graph page at line 2, column 19: \"value\" is a number"
+check_scan "file:$d/value_num.ndjson" "file '$d/value_num.ndjson': not a Graph page at line 2, column 19: \"value\" is a number"
 # one object per line stays valid, and so does a page with a nextLink
 printf '{"id":"a"}\n{"id":"b"}\n' >"$d/plain.ndjson"
-check "file:$d/plain.ndjson" "" "rows|2|a,b"
+check_scan "file:$d/plain.ndjson" "" "rows|2|a,b"
 # invalid UTF-8 in a file, on line 3
 printf '{"id":"a"}\n{"id":"b"}\n{"id":"c\xed\xbf\xbfd"}\n' >"$d/bad_utf8.ndjson"
-check "file:$d/bad_utf8.ndjson" "file '$d/bad_utf8.ndjson': malformed JSON at line 3, column 9: invalid UTF-8 in string: a UTF-16 surrogate"
+check_scan "file:$d/bad_utf8.ndjson" "file '$d/bad_utf8.ndjson': malformed JSON at line 3, column 9: invalid UTF-8 in string: a UTF-16 surrogate"
 printf '{"value":[{"id":"a\xc1\xbf"}]}' >"$d/overlong.json"
-check "file:$d/overlong.json" "malformed JSON at line 1, column 19: invalid UTF-8 in string: overlong form"
+check_scan "file:$d/overlong.json" "malformed JSON at line 1, column 19: invalid UTF-8 in string: overlong form"
 # a sequence cut by the end of the string
 printf '{"value":[{"id":"a\xe2\x82"}]}' >"$d/cut.json"
-check "file:$d/cut.json" "malformed JSON at line 1, column 19: invalid UTF-8 in string: a sequence cut short"
-exit $fail
+check_scan "file:$d/cut.json" "malformed JSON at line 1, column 19: invalid UTF-8 in string: a sequence cut short"
+finish

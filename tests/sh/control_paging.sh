@@ -7,13 +7,10 @@
 # no page was requested twice (rate_limit=1000: a loop would be fast; pages
 # of one event, so each next page is also requested ahead: never a repeat).
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD.
-set -u
-cd "$ROOT"
-. "$ROOT/tests/sh/faultserver.bash"
+. "$(dirname "$0")/lib/common.sh"
 LIFETIME=100 fault_start
-fail=0
 # scenario, expected requests, expected error (grep -E)
-check() {
+check_scan() {
   local scen=$1 want=$2 err=$3 out
   out=$(timeout 20 $SQLITE3 -batch -init /dev/null :memory: 2>&1 <<SQL
 .load $EXT
@@ -32,12 +29,12 @@ SQL
   fi
   [ "$n" = "$want" ] && echo "ok   $scen: $want requests" || { echo "FAIL $scen: $n requests, expected $want"; fail=1; }
 }
-check cycle 3 "provisioning_events: the @odata.nextLink of page 3 repeats the URL of page 2 \(@odata.nextLink cycle\)"
-check selfamp 2 "provisioning_events: page 2 links to itself \(@odata.nextLink loop"
-check emptycycle 3 "the @odata.nextLink of page 3 repeats the URL of page 2"
-check emptyloop 10 "provisioning_events: 10 pages in a row \(pages 1 to 10\) held no record but linked to another page"
-check linknum 1 "provisioning_events: page 1 of GET /linknum/v1.0/auditLogs/provisioning.*: not a Graph page at line 1, column [0-9]+: @odata.nextLink is a number, not a URL string \(received: \{\"value\""
-check linknull 1 "not a Graph page at .*@odata.nextLink is null, not a URL string"
-check linkempty 1 "not a Graph page at .*@odata.nextLink is an empty string"
+check_scan cycle 3 "provisioning_events: the @odata.nextLink of page 3 repeats the URL of page 2 \(@odata.nextLink cycle\)"
+check_scan selfamp 2 "provisioning_events: page 2 links to itself \(@odata.nextLink loop"
+check_scan emptycycle 3 "the @odata.nextLink of page 3 repeats the URL of page 2"
+check_scan emptyloop 10 "provisioning_events: 10 pages in a row \(pages 1 to 10\) held no record but linked to another page"
+check_scan linknum 1 "provisioning_events: page 1 of GET /linknum/v1.0/auditLogs/provisioning.*: not a Graph page at line 1, column [0-9]+: @odata.nextLink is a number, not a URL string \(received: \{\"value\""
+check_scan linknull 1 "not a Graph page at .*@odata.nextLink is null, not a URL string"
+check_scan linkempty 1 "not a Graph page at .*@odata.nextLink is an empty string"
 
-exit $fail
+finish

@@ -1,14 +1,8 @@
 #!/usr/bin/env bash
 # flow_sets_errors.sh: an error of provisioning_flow_sets names that table,
 # once (one prefix per message), on a read and on a COMMIT.
-set -u
-. "$ROOT/tests/sh/faultserver.bash"
+. "$(dirname "$0")/lib/common.sh"
 LIFETIME=60 fault_start
-fails=0
-check() { # name, then a command that must succeed
-  local n=$1; shift
-  if "$@"; then echo "ok   $n"; else echo "FAIL $n"; fails=$((fails + 1)); fi
-}
 out=$($SQLITE3 -batch -init /dev/null :memory: 2>&1 <<SQL
 .load $EXT
 .bail off
@@ -21,8 +15,8 @@ SQL
 echo "$out"
 read_err=$(printf '%s\n' "$out" | grep -m1 'HTTP 429' | grep -v 'COMMIT')
 commit_err=$(printf '%s\n' "$out" | grep -m1 'COMMIT failed')
-check "read: the error names provisioning_flow_sets" grep -q 'error near line 4: provisioning_flow_sets: HTTP 429' <<<"$read_err"
-check "read: one prefix" test "$(grep -o 'provisioning_[a-z_]*: ' <<<"$read_err" | wc -l)" = 1
-check "commit: the error names provisioning_flow_sets" grep -q 'provisioning_flow_sets: COMMIT failed at request 1 of 1' <<<"$commit_err"
-check "commit: one prefix" test "$(grep -o 'provisioning_[a-z_]*: ' <<<"$commit_err" | wc -l)" = 1
-[ $fails = 0 ]
+check_cmd "read: the error names provisioning_flow_sets" grep -q 'error near line 4: provisioning_flow_sets: HTTP 429' <<<"$read_err"
+check_cmd "read: one prefix" test "$(grep -o 'provisioning_[a-z_]*: ' <<<"$read_err" | wc -l)" = 1
+check_cmd "commit: the error names provisioning_flow_sets" grep -q 'provisioning_flow_sets: COMMIT failed at request 1 of 1' <<<"$commit_err"
+check_cmd "commit: one prefix" test "$(grep -o 'provisioning_[a-z_]*: ' <<<"$commit_err" | wc -l)" = 1
+finish

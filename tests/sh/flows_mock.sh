@@ -12,32 +12,15 @@
 # (trigger, view); passwords never in an error message.
 #
 # Env: ROOT, MODE, EXT, SQLITE3, MOCK_URL (exit 77 without it).
-set -u
-[ -n "${MOCK_URL:-}" ] || { echo "no MOCK_URL: skipped"; exit 77; }
-ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-MODE=${MODE:-plain}
-EXT=${EXT:-$ROOT/provisioning}
-SQLITE3=${SQLITE3:-sqlite3}
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+. "$(dirname "$0")/lib/common.sh"
+need_mock
 DATA="$ROOT/tests/data"
-nfail=0
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1"; nfail=$((nfail + 1)); }
-check() { # description, then a command that must succeed
-  local d=$1; shift
-  if "$@"; then ok "$d"; else notok "$d"; fi
-}
-has() { grep -qF -- "$2" "$1"; }
-hasnt() { ! grep -qF -- "$2" "$1"; }
 
 # A fresh scenario named flows-MODE-PID-PART; sets $S and $SRC.
 scen() {
   S="flows-$MODE-$$-$1"
   SRC="$MOCK_URL/s/$S/beta"
-  curl -s -f -X POST "$MOCK_URL/_mock/s/$S/reset" >/dev/null || { notok "reset scenario $S"; }
+  curl -s -f -X POST "$MOCK_URL/_mock/s/$S/reset" >/dev/null || { bad "reset scenario $S"; }
 }
 config() { curl -s -f -X POST -H 'Content-Type: application/json' -d "$1" "$MOCK_URL/_mock/s/$S/config" >/dev/null; }
 requests() { curl -s -f "$MOCK_URL/_mock/s/$S/requests" >"$TMP/$S.log"; }
@@ -54,7 +37,7 @@ run_sql() {
   (cd "$DATA" && $SQLITE3 -batch -init /dev/null :memory: <"$TMP/in.sql") >"$TMP/out" 2>&1
   cp "$TMP/out" "$TMP/out.$1"
   if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$TMP/out"; then
-    notok "$1: sanitizer report"
+    bad "$1: sanitizer report"
     cat "$TMP/out"
   fi
 }
@@ -109,8 +92,8 @@ none|0
 QUERY PLAN
 `--SCAN flr VIRTUAL TABLE INDEX 1:GET /external/industryData/outboundProvisioningFlowSets/{flow_set_id}/provisioningFlows
 EOF
-check "read: rows, types, JSON columns, plan" diff -u "$TMP/exp.read" "$TMP/out"
-check "read: requests (all sets, then one set without the set list, one flow by id, no request for = NULL)" pylog '
+check_cmd "read: rows, types, JSON columns, plan" diff -u "$TMP/exp.read" "$TMP/out"
+check_cmd "read: requests (all sets, then one set without the set list, one flow by id, no request for = NULL)" pylog '
 paths = [r["method"] + " " + r["path"].split("/beta", 1)[1] for r in log]
 P = "/external/industryData/outboundProvisioningFlowSets"
 want = ["GET " + P, "GET " + P + "/fs-0001/provisioningFlows", "GET " + P + "/fs-0002/provisioningFlows",
@@ -125,8 +108,8 @@ scen lazy
 run_sql lazy <<'SQL'
 SELECT id FROM flr LIMIT 1;
 SQL
-check "lazy: LIMIT 1 returns the first flow" diff <(echo fl-0001) "$TMP/out"
-check "lazy: LIMIT 1 sends only the set list and the first set's flows" pylog '
+check_cmd "lazy: LIMIT 1 returns the first flow" diff <(echo fl-0001) "$TMP/out"
+check_cmd "lazy: LIMIT 1 sends only the set list and the first set's flows" pylog '
 assert [r["path"].rsplit("/", 2)[-2:] for r in log] == [["industryData", "outboundProvisioningFlowSets"], ["fs-0001", "provisioningFlows"]], [r["path"] for r in log]
 '
 
@@ -150,7 +133,7 @@ join|Contoso District: staff and students|2
 join|Fabrikam College: groups|2
 Runtime error near line 11: provisioning_flow_sets: this table is read-only: create it with writable=1 to send INSERT, UPDATE and DELETE to Microsoft Graph
 EOF
-check "flow sets: listing, raw, view, join with flows, read-only" diff -u "$TMP/exp.sets" "$TMP/out"
+check_cmd "flow sets: listing, raw, view, join with flows, read-only" diff -u "$TMP/exp.sets" "$TMP/out"
 
 # ------------------------------------------------------------------ seed 004 INSERTs
 scen seed
@@ -189,7 +172,7 @@ SELECT id, flow_type, readiness_status, created_date_time, raw,
   FROM fl WHERE flow_set_id IN ('fs-0001', 'fs-0002') AND id NOT LIKE 'fl-%';
 SQL
 requests
-check "seed: four INSERTs, their POST bodies and read back as the seed's responses" "$PY" - "$TMP/out" "$TMP/$S.log" "$DATA" <<'EOF'
+check_cmd "seed: four INSERTs, their POST bodies and read back as the seed's responses" "$PY" - "$TMP/out" "$TMP/$S.log" "$DATA" <<'EOF'
 import json, re, sys
 out = open(sys.argv[1]).read()
 log = json.load(open(sys.argv[2]))
@@ -269,8 +252,8 @@ after|fl-0001|ready|{"configurations":[{"licenseSkus":["Sku1"],"defaultPasswordS
 after|fl-0004|failed|{"createBasedOnRoleGroup":false}||
 left|fl-0001,fl-0003,fl-0004
 EOF
-check "update/delete: rows read back" diff -u "$TMP/exp.upd" "$TMP/out"
-check "update/delete: PATCH with @odata.type and only the changed fields, DELETE, nothing for unchanged values" pylog '
+check_cmd "update/delete: rows read back" diff -u "$TMP/exp.upd" "$TMP/out"
+check_cmd "update/delete: PATCH with @odata.type and only the changed fields, DELETE, nothing for unchanged values" pylog '
 P = "/external/industryData/outboundProvisioningFlowSets"
 got = [(r["method"], r["path"].split("/beta", 1)[1], r["body"], r["status"]) for r in writes]
 want = [
@@ -300,9 +283,9 @@ ROLLBACK TO s1;
 COMMIT;
 SELECT 'count', count(*) FROM flr;
 SQL
-check "transactions: ROLLBACK keeps the flows" has "$TMP/out" "count|4"
-check "transactions: ROLLBACK TO drops only the later INSERT" has "$TMP/out" "count|5"
-check "transactions: ROLLBACK sends nothing, the savepoint's COMMIT sends one POST" pylog '
+check_cmd "transactions: ROLLBACK keeps the flows" has "$TMP/out" "count|4"
+check_cmd "transactions: ROLLBACK TO drops only the later INSERT" has "$TMP/out" "count|5"
+check_cmd "transactions: ROLLBACK sends nothing, the savepoint's COMMIT sends one POST" pylog '
 assert [(r["method"], json.loads(r["body"])["@odata.type"]) for r in writes] == [("POST", "#microsoft.graph.industryData.securityGroupProvisioningFlow")], writes
 '
 
@@ -318,12 +301,12 @@ COMMIT;
 SELECT 'ids', provisioning_inserted_ids();
 SELECT 'types', group_concat(flow_type) FROM (SELECT flow_type FROM flr WHERE flow_set_id = 'fs-0002' ORDER BY id LIKE 'fl-%' DESC, id);
 SQL
-check "fail 2 of 3: the error names request 2 of 3" has "$TMP/out" "provisioning_flows: COMMIT failed at request 2 of 3 (INSERT of flow 2 (securityGroup): POST /external/industryData/outboundProvisioningFlowSets/fs-0002/provisioningFlows)"
-check "fail 2 of 3: it says HTTP 500" has "$TMP/out" "HTTP 500"
-check "fail 2 of 3: one prefix per message" has "$TMP/out" "provisioningFlows): HTTP 500"
-check "fail 2 of 3: 1 applied, 2 unknown (an HTTP 500 may have been applied), 3 not sent" grep -qE "Applied \(Graph has no transactions, these stay\): 1 \(INSERT of flow 1 \(administrativeUnit\), id [0-9a-f-]{36}\)\. Outcome unknown: 2 \(INSERT of flow 2 \(securityGroup\): the server answered HTTP 500, which does not say whether it was done; it may have been applied: check before sending it again\)\. Not sent: 3 \(INSERT of flow 3 \(user\)\) \(1 request\)\." "$TMP/out"
-check "fail 2 of 3: only the first flow exists" has "$TMP/out" "types|administrativeUnit,securityGroup,administrativeUnit"
-check "fail 2 of 3: two POSTs sent, the third never" pylog '
+check_cmd "fail 2 of 3: the error names request 2 of 3" has "$TMP/out" "provisioning_flows: COMMIT failed at request 2 of 3 (INSERT of flow 2 (securityGroup): POST /external/industryData/outboundProvisioningFlowSets/fs-0002/provisioningFlows)"
+check_cmd "fail 2 of 3: it says HTTP 500" has "$TMP/out" "HTTP 500"
+check_cmd "fail 2 of 3: one prefix per message" has "$TMP/out" "provisioningFlows): HTTP 500"
+check_cmd "fail 2 of 3: 1 applied, 2 unknown (an HTTP 500 may have been applied), 3 not sent" grep -qE "Applied \(Graph has no transactions, these stay\): 1 \(INSERT of flow 1 \(administrativeUnit\), id [0-9a-f-]{36}\)\. Outcome unknown: 2 \(INSERT of flow 2 \(securityGroup\): the server answered HTTP 500, which does not say whether it was done; it may have been applied: check before sending it again\)\. Not sent: 3 \(INSERT of flow 3 \(user\)\) \(1 request\)\." "$TMP/out"
+check_cmd "fail 2 of 3: only the first flow exists" has "$TMP/out" "types|administrativeUnit,securityGroup,administrativeUnit"
+check_cmd "fail 2 of 3: two POSTs sent, the third never" pylog '
 assert [(r["method"], r["status"]) for r in writes] == [("POST", 201), ("POST", 500)], writes
 '
 
@@ -391,8 +374,8 @@ Runtime error near line 31: provisioning_flows: this table is read-only: create 
 Runtime error near line 32: provisioning_flows reads Microsoft Graph only: source= must be the Graph beta URL (https://graph.microsoft.com/beta), not a file
 Runtime error near line 33: provisioning_flows: source= is required, e.g. provisioning_flows(source='https://graph.microsoft.com/beta', auth='env:GRAPH_TOKEN')
 EOF
-check "refusals: each message names the column" diff -u "$TMP/exp.refuse" "$TMP/out"
-check "refusals: no write request was sent" pylog 'assert writes == [], writes'
+check_cmd "refusals: each message names the column" diff -u "$TMP/exp.refuse" "$TMP/out"
+check_cmd "refusals: no write request was sent" pylog 'assert writes == [], writes'
 
 # ------------------------------------------------------------------ DIRECTONLY
 scen direct
@@ -410,10 +393,10 @@ SELECT count(*) FROM vw;
 CREATE VIEW vr AS SELECT id FROM flr;
 SELECT 'readonly view', count(*) FROM vr;
 SQL
-check "directonly: a trigger's INSERT is refused" has "$TMP/out" 'error near line 9: unsafe use of virtual table "fl"'
-check "directonly: a view over the writable table is refused" has "$TMP/out" 'error near line 14: unsafe use of virtual table "fl"'
-check "directonly: a view over the read-only table works" has "$TMP/out" "readonly view|4"
-check "directonly: no write request was sent" pylog 'assert writes == [], writes'
+check_cmd "directonly: a trigger's INSERT is refused" has "$TMP/out" 'error near line 9: unsafe use of virtual table "fl"'
+check_cmd "directonly: a view over the writable table is refused" has "$TMP/out" 'error near line 14: unsafe use of virtual table "fl"'
+check_cmd "directonly: a view over the read-only table works" has "$TMP/out" "readonly view|4"
+check_cmd "directonly: no write request was sent" pylog 'assert writes == [], writes'
 
 # ------------------------------------------------------------------ passwords
 SECRET='Hunter2-Zebra-Quartz-9173'
@@ -427,16 +410,16 @@ INSERT INTO fl(flow_set_id, flow_type, create_unmatched_users) VALUES ('fs-0001'
 INSERT INTO fl(flow_set_id, flow_type, readiness_status) VALUES ('fs-0001', 'user$SECRET', 'x');
 INSERT INTO fl(flow_set_id, flow_type, creation_options) VALUES ('fs-0001', 'user', '{"configurations":[{"defaultPasswordSettings":{"@odata.type":"#microsoft.graph.industryData.simplePasswordSettings","password":"$SECRET"}}]}');
 SQL
-check "passwords: six statements refused" test "$(grep -c 'error near line' "$TMP/out")" = 6
-check "passwords: the server's echo of the password is masked in the COMMIT error" has "$TMP/out" "HTTP 400 BadRequest: Invalid password '********' for roleGroup staff"
-check "passwords: no error message holds the password" hasnt "$TMP/out" "$SECRET"
-check "passwords: no part of it either" hasnt "$TMP/out" "Zebra-Quartz"
-check "passwords: only the valid INSERT was sent" pylog '
+check_cmd "passwords: six statements refused" test "$(grep -c 'error near line' "$TMP/out")" = 6
+check_cmd "passwords: the server's echo of the password is masked in the COMMIT error" has "$TMP/out" "HTTP 400 BadRequest: Invalid password '********' for roleGroup staff"
+check_cmd "passwords: no error message holds the password" hasnt "$TMP/out" "$SECRET"
+check_cmd "passwords: no part of it either" hasnt "$TMP/out" "Zebra-Quartz"
+check_cmd "passwords: only the valid INSERT was sent" pylog '
 assert [(r["method"], r["status"]) for r in writes] == [("POST", 400)], writes
 '
 
-if [ $nfail -gt 0 ]; then
-  echo "$nfail check(s) failed; outputs in:"
+if [ $fail -gt 0 ]; then
+  echo "$fail check(s) failed; outputs in:"
   for f in "$TMP"/out.*; do echo "== $f"; cat "$f"; done
   trap - EXIT
   exit 1

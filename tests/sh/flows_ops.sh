@@ -15,26 +15,13 @@
 #   display_name and filter (POST / PATCH / DELETE), refusals, ROLLBACK.
 #
 # Env: ROOT, MODE, EXT, SQLITE3, MOCK_URL (exit 77 without it).
-set -u
-[ -n "${MOCK_URL:-}" ] || { echo "no MOCK_URL: skipped"; exit 77; }
-ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-MODE=${MODE:-plain}
-EXT=${EXT:-$ROOT/provisioning}
-SQLITE3=${SQLITE3:-sqlite3}
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-nfail=0
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1"; nfail=$((nfail + 1)); }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
-has() { grep -qF -- "$2" "$1"; }
+. "$(dirname "$0")/lib/common.sh"
+need_mock
 
 scen() {
   S="flops-$MODE-$$-$1"
   SRC="$MOCK_URL/s/$S/beta"
-  curl -s -f -X POST "$MOCK_URL/_mock/s/$S/reset" >/dev/null || notok "reset scenario $S"
+  curl -s -f -X POST "$MOCK_URL/_mock/s/$S/reset" >/dev/null || bad "reset scenario $S"
 }
 requests() { curl -s -f "$MOCK_URL/_mock/s/$S/requests" >"$TMP/$S.log"; }
 
@@ -51,7 +38,7 @@ run_sql() {
   $SQLITE3 -batch -init /dev/null :memory: <"$TMP/in.sql" >"$TMP/out" 2>&1
   cp "$TMP/out" "$TMP/out.$1"
   if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$TMP/out"; then
-    notok "$1: sanitizer report"
+    bad "$1: sanitizer report"
     cat "$TMP/out"
   fi
 }
@@ -76,8 +63,8 @@ SELECT count(*) FROM flr;
 SELECT count(*) FROM flr WHERE flow_set_id = 'fs-0002';
 SELECT count(*) FROM fs;
 SQL
-check "no \$top: rows" diff <(printf '4\n2\n2\n') "$TMP/out"
-check "no \$top: no query option on any flows request" pylog '
+check_cmd "no \$top: rows" diff <(printf '4\n2\n2\n') "$TMP/out"
+check_cmd "no \$top: no query option on any flows request" pylog '
 assert len(log) == 5, W
 assert all(r["query"] == {} and "?" not in r["url"] for r in log), [r["url"] for r in log]
 '
@@ -102,8 +89,8 @@ null|0
 QUERY PLAN
 `--SCAN flr VIRTUAL TABLE INDEX 3:GET /external/industryData/outboundProvisioningFlowSets/{flow_set_id}/provisioningFlows/{id}
 EOF
-check "by id: rows, 404 is no row, IN, plan" diff -u "$TMP/exp.byid" "$TMP/out"
-check "by id: one GET .../provisioningFlows/{id} per value, no listing" pylog '
+check_cmd "by id: rows, 404 is no row, IN, plan" diff -u "$TMP/exp.byid" "$TMP/out"
+check_cmd "by id: one GET .../provisioningFlows/{id} per value, no listing" pylog '
 want = [("GET", P + "/fs-0001/provisioningFlows/fl-0002"), ("GET", P + "/fs-0001/provisioningFlows/fl-9999"),
         ("GET", P + "/fs-0001/provisioningFlows/fl-0003"), ("GET", P + "/fs-0001/provisioningFlows/fl-0001"),
         ("GET", P + "/fs-0001/provisioningFlows/fl-0002")]
@@ -122,8 +109,8 @@ DELETE FROM fl WHERE flow_set_id = 'fs-0002' AND id = 'fl-0004';
 SELECT 'after', id, create_unmatched_users FROM flr WHERE flow_set_id = 'fs-0001' AND id = 'fl-0001';
 SELECT 'left', group_concat(id) FROM (SELECT id FROM flr WHERE flow_set_id = 'fs-0002' ORDER BY id);
 SQL
-check "by id, writes: rows" diff <(printf 'after|fl-0001|0\nleft|fl-0003\n') "$TMP/out"
-check "by id, writes: GET by id then PATCH / DELETE" pylog '
+check_cmd "by id, writes: rows" diff <(printf 'after|fl-0001|0\nleft|fl-0003\n') "$TMP/out"
+check_cmd "by id, writes: GET by id then PATCH / DELETE" pylog '
 want = [("GET", P + "/fs-0001/provisioningFlows/fl-0001", None),
         ("PATCH", P + "/fs-0001/provisioningFlows/fl-0001",
          "{\"@odata.type\":\"#microsoft.graph.industryData.userProvisioningFlow\",\"createUnmatchedUsers\":false}"),
@@ -143,8 +130,8 @@ cat >"$TMP/exp.doc" <<'EOF'
 Runtime error near line 6: provisioning_flows: readiness_status cannot be changed by UPDATE: Graph's update of a flow takes only create_unmatched_users, creation_options and management_options
 Runtime error near line 7: provisioning_flows: configuration cannot be changed by UPDATE: Graph's update of a flow takes only create_unmatched_users, creation_options and management_options
 EOF
-check "documented properties: readiness_status and configuration refused" diff -u "$TMP/exp.doc" "$TMP/out"
-check "documented properties: only the creation_options PATCH is sent" pylog '
+check_cmd "documented properties: readiness_status and configuration refused" diff -u "$TMP/exp.doc" "$TMP/out"
+check_cmd "documented properties: only the creation_options PATCH is sent" pylog '
 w = [(m, p, b) for m, p, q, b in W if m != "GET"]
 assert w == [("PATCH", P + "/fs-0002/provisioningFlows/fl-0003",
               "{\"@odata.type\":\"#microsoft.graph.industryData.administrativeUnitProvisioningFlow\",\"creationOptions\":{\"createBasedOnOrg\":false}}")], w
@@ -166,8 +153,8 @@ cat >"$TMP/exp.age" <<'EOF'
 new|minor|minor
 updated|{"additionalAttributes":["userGradeLevel"],"additionalOptions":{"studentAgeGroup":"adult","allowStudentContactAssociation":false}}
 EOF
-check "studentAgeGroup: read through management_options and raw, updated" diff -u "$TMP/exp.age" "$TMP/out"
-check "studentAgeGroup: in the POST and the PATCH bodies" pylog '
+check_cmd "studentAgeGroup: read through management_options and raw, updated" diff -u "$TMP/exp.age" "$TMP/out"
+check_cmd "studentAgeGroup: in the POST and the PATCH bodies" pylog '
 w = [(m, json.loads(b)) for m, p, q, b in W if m != "GET"]
 assert [m for m, b in w] == ["POST", "PATCH"], w
 assert w[0][1]["managementOptions"]["additionalOptions"]["studentAgeGroup"] == "minor", w
@@ -203,14 +190,14 @@ three|202
 query|fl-0004|202
 txn|202
 EOF
-check "reset: 202 from each form, at once (ROLLBACK does not undo it)" diff -u "$TMP/exp.reset" <(grep -v "error" "$TMP/out")
-check "reset: unknown flow names the 404" grep -qE "near line 13: provisioning_flow_reset: HTTP 404 ResourceNotFound.*fl-9999" "$TMP/out"
-check "reset: NULL refused" has "$TMP/out" "near line 14: provisioning_flow_reset: flow_set_id and id must be text (the flow set's id and the flow's id)"
-check "reset: unknown table" has "$TMP/out" "near line 15: provisioning_flow_reset: no provisioning_flows table named 'nosuch' (the third argument names one, e.g. 'fl')"
-check "reset: a flow-set table is not a flows table" has "$TMP/out" "near line 16: provisioning_flow_reset: no provisioning_flows table named 'fs' (the third argument names one, e.g. 'fl')"
-check "reset: not from a view" has "$TMP/out" "unsafe use of provisioning_flow_reset()"
-check "reset: view and trigger both refused" test "$(grep -c 'unsafe use of provisioning_flow_reset()' "$TMP/out")" = 2
-check "reset: POST .../{id}/reset without a body, one per call" pylog '
+check_cmd "reset: 202 from each form, at once (ROLLBACK does not undo it)" diff -u "$TMP/exp.reset" <(grep -v "error" "$TMP/out")
+check_cmd "reset: unknown flow names the 404" grep -qE "near line 13: provisioning_flow_reset: HTTP 404 ResourceNotFound.*fl-9999" "$TMP/out"
+check_cmd "reset: NULL refused" has "$TMP/out" "near line 14: provisioning_flow_reset: flow_set_id and id must be text (the flow set's id and the flow's id)"
+check_cmd "reset: unknown table" has "$TMP/out" "near line 15: provisioning_flow_reset: no provisioning_flows table named 'nosuch' (the third argument names one, e.g. 'fl')"
+check_cmd "reset: a flow-set table is not a flows table" has "$TMP/out" "near line 16: provisioning_flow_reset: no provisioning_flows table named 'fs' (the third argument names one, e.g. 'fl')"
+check_cmd "reset: not from a view" has "$TMP/out" "unsafe use of provisioning_flow_reset()"
+check_cmd "reset: view and trigger both refused" test "$(grep -c 'unsafe use of provisioning_flow_reset()' "$TMP/out")" = 2
+check_cmd "reset: POST .../{id}/reset without a body, one per call" pylog '
 w = [(m, p, b) for m, p, q, b in W if m != "GET"]
 want = [("POST", P + "/fs-0001/provisioningFlows/fl-0001/reset", None),
         ("POST", P + "/fs-0002/provisioningFlows/fl-0003/reset", None),
@@ -231,17 +218,17 @@ CREATE VIRTUAL TABLE fl2 USING provisioning_flows(source='$MOCK_URL/s/$S2/beta')
 SELECT provisioning_flow_reset('fs-0001', 'fl-0001');
 SELECT 'named', provisioning_flow_reset('fs-0001', 'fl-0001', 'fl2');
 SQL
-check "reset: ambiguous without the table" has "$TMP/out" "provisioning_flow_reset: several provisioning_flows tables with different sources (fl, flr, fl2): name one as the third argument, e.g. provisioning_flow_reset(flow_set_id, id, 'fl')"
-check "reset: the named table's source is used" has "$TMP/out" "named|202"
-check "reset: nothing sent to the first source" pylog 'assert [m for m, p, q, b in W if m != "GET"] == [], W'
+check_cmd "reset: ambiguous without the table" has "$TMP/out" "provisioning_flow_reset: several provisioning_flows tables with different sources (fl, flr, fl2): name one as the third argument, e.g. provisioning_flow_reset(flow_set_id, id, 'fl')"
+check_cmd "reset: the named table's source is used" has "$TMP/out" "named|202"
+check_cmd "reset: nothing sent to the first source" pylog 'assert [m for m, p, q, b in W if m != "GET"] == [], W'
 
 # a table stored in a database file, not yet used on a new connection
 scen reset3
 DB="$TMP/flows.db"
 $SQLITE3 -batch -init /dev/null "$DB" ".load $EXT" "CREATE VIRTUAL TABLE stored USING provisioning_flows(source='$SRC', rate_limit=1000, rate_window=1);" >"$TMP/out" 2>&1
 $SQLITE3 -batch -init /dev/null "$DB" ".load $EXT" "SELECT 'stored', provisioning_flow_reset('fs-0002', 'fl-0003');" >>"$TMP/out" 2>&1
-check "reset: a stored table is found on a new connection" diff <(echo "stored|202") "$TMP/out"
-check "reset: sent through the stored table's source" pylog 'assert [(m, p) for m, p, q, b in W] == [("POST", P + "/fs-0002/provisioningFlows/fl-0003/reset")], W'
+check_cmd "reset: a stored table is found on a new connection" diff <(echo "stored|202") "$TMP/out"
+check_cmd "reset: sent through the stored table's source" pylog 'assert [(m, p) for m, p, q, b in W] == [("POST", P + "/fs-0002/provisioningFlows/fl-0003/reset")], W'
 
 # ------------------------------------------------------------------ flow sets: writable=1
 scen sets
@@ -272,8 +259,8 @@ after|fs-0002|Fabrikam College: all groups|org-300
 count|2
 rollback|2|Contoso District: staff and students;Fabrikam College: all groups
 EOF
-check "flow sets: rows after INSERT, UPDATE, DELETE, ROLLBACK" diff -u "$TMP/exp.sets" "$TMP/out"
-check "flow sets: POST / PATCH / DELETE with displayName and filter" pylog '
+check_cmd "flow sets: rows after INSERT, UPDATE, DELETE, ROLLBACK" diff -u "$TMP/exp.sets" "$TMP/out"
+check_cmd "flow sets: POST / PATCH / DELETE with displayName and filter" pylog '
 w = [(m, p, b) for m, p, q, b in W if m != "GET"]
 new = [r for r in log if r["method"] == "POST"]
 assert len(new) == 1 and new[0]["status"] == 201, new
@@ -317,11 +304,11 @@ Runtime error near line 15: provisioning_flow_sets: this table is read-only: cre
 Runtime error near line 16: provisioning_flow_sets: this table is read-only: create it with writable=1 to send INSERT, UPDATE and DELETE to Microsoft Graph
 Parse error near line 19: unsafe use of virtual table "fsw"
 EOF
-check "flow sets: refusals" diff -u "$TMP/exp.setsno" "$TMP/out"
-check "flow sets: no write sent" pylog 'assert [m for m, p, q, b in W if m != "GET"] == [], W'
+check_cmd "flow sets: refusals" diff -u "$TMP/exp.setsno" "$TMP/out"
+check_cmd "flow sets: no write sent" pylog 'assert [m for m, p, q, b in W if m != "GET"] == [], W'
 
-if [ $nfail -gt 0 ]; then
-  echo "$nfail check(s) failed; outputs in:"
+if [ $fail -gt 0 ]; then
+  echo "$fail check(s) failed; outputs in:"
   for f in "$TMP"/out.*; do echo "== $f"; cat "$f"; done
   trap - EXIT
   exit 1

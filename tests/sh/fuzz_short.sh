@@ -9,10 +9,8 @@
 #    input kept as a regression file).
 # Skips (77) in asan mode (the targets carry their own sanitizers) and when
 # clang or its fuzzer runtime is missing.
-set -u
-ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-cd "$ROOT"
-[ "${MODE:-plain}" = plain ] || { echo "plain mode only"; exit 77; }
+. "$(dirname "$0")/lib/common.sh"
+[ "$MODE" = plain ] || { echo "plain mode only"; exit 77; }
 command -v clang >/dev/null || { echo "clang not installed"; exit 77; }
 SECS=${FUZZ_SHORT_SECONDS:-10}
 status=0

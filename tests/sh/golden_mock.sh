@@ -15,15 +15,11 @@
 # nextLinks). tests/sql/pushdown_file.sql (without its EXPLAIN and scan-stats
 # statements) must give the same output on both sources.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD, MOCK_URL.
-set -u
-cd "$ROOT"
-[ -n "${MOCK_URL:-}" ] || { echo "no mock server (MOCK_URL unset)"; exit 77; }
-W="$BUILD/golden_mock"
-rm -rf "$W"; mkdir -p "$W"
+. "$(dirname "$0")/lib/common.sh"
+need_mock
+W=$WORK
 FAST="rate_limit=1000, rate_window=1"   # pacing must not slow the test down
-fail=0
 nrep=0
-bad() { echo "FAIL $*"; fail=1; }
 
 subst() { # in out: the runner's substitutions
   sed -e "s|@MOCK@|$MOCK_URL|g" -e "s|@ROOT@|$ROOT|g" -e "s|@EXT@|$EXT|g" -e "s|@BUILD@|$BUILD|g" "$1" >"$2"
@@ -197,4 +193,4 @@ else
 fi
 
 [ $fail = 0 ] && echo "all ok ($nrep reports)"
-exit $fail
+finish

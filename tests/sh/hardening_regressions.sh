@@ -16,18 +16,8 @@
 #     activity_date_time >= '2024-06-00 00:00:00.0000000x' dropped the row
 #     at 2024-06-01 00:00:00 that SQLite kept (under BINARY; the column now
 #     compares under provisioning_time, where that text is no time).
-set -u
-ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-cd "$ROOT"
-EXT=${EXT:-$ROOT/provisioning}
-SQLITE3=${SQLITE3:-sqlite3}
-B=${BUILD:-$ROOT/build/test-plain}/hardening_regressions
-rm -rf "$B"; mkdir -p "$B"
-fail=0
-check() {
-  local what=$1; shift
-  if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
-}
+. "$(dirname "$0")/lib/common.sh"
+B=$WORK
 
 # ---- 1. a number cut by a refill
 python3 - "$B/straddle.ndjson" <<'PY'
@@ -47,7 +37,7 @@ CREATE VIRTUAL TABLE e USING provisioning_events(source='file:$B/straddle.ndjson
 SELECT 'rows', count(*), sum(duration_ms) FROM e;
 SQL
 cat "$B/straddle.out"
-check "1 MiB ndjson, a number across the first read: 2 rows" grep -q '^rows|2|1234567890123$' "$B/straddle.out"
+check_cmd "1 MiB ndjson, a number across the first read: 2 rows" grep -q '^rows|2|1234567890123$' "$B/straddle.out"
 python3 -c "
 import os, time
 s = open('tests/data/seed003_success.json', 'rb').read()
@@ -57,7 +47,7 @@ for i in range(0, len(s), 5):
   "CREATE VIRTUAL TABLE e USING provisioning_events(source='file:/dev/stdin');" \
   "SELECT 'rows', count(*), sum(duration_ms) FROM e;" >"$B/pipe.out" 2>&1
 cat "$B/pipe.out"
-check "a JSON object read through a pipe in 5-byte writes: 1 row" grep -q '^rows|1|3236$' "$B/pipe.out"
+check_cmd "a JSON object read through a pipe in 5-byte writes: 1 row" grep -q '^rows|1|3236$' "$B/pipe.out"
 
 if [ -n "${MOCK_URL:-}" ]; then
   # ---- 2. NUL in a filter value
@@ -68,8 +58,8 @@ CREATE VIRTUAL TABLE t USING provisioning_events(source='$MOCK_URL/s/hr_nul/v1.0
 SELECT 'nul', count(*) FROM t WHERE job_id = CAST(x'41004243' AS TEXT);
 SQL
   cat "$B/nul.out"
-  check "NUL in a filter value: the query succeeds with 0 rows" grep -q '^nul|0$' "$B/nul.out"
-  check "NUL in a filter value: no request was refused by the server" \
+  check_cmd "NUL in a filter value: the query succeeds with 0 rows" grep -q '^nul|0$' "$B/nul.out"
+  check_cmd "NUL in a filter value: no request was refused by the server" \
     bash -c "! curl -s '$MOCK_URL/_mock/s/hr_nul/requests' | grep -q '\"status\":400'"
 
   # ---- 3. month/day 00 in a time bound
@@ -86,11 +76,11 @@ SQL
   cat "$B/day00.out"
   # under the column's collation (provisioning_time) '2024-06-00 ...x' is no
   # time, so it sorts after every time: SQLite drops the row, and so must the plan
-  check "SQLite drops the row (the reference answer)" grep -q '^sqlite|0$' "$B/day00.out"
-  check "time >= '2024-06-00 ...x' gives SQLite's answer" grep -q '^ge|0$' "$B/day00.out"
-  check "... and +col the same" grep -q '^ge+|0$' "$B/day00.out"
-  check "time = '2024-06-00 ...' (no such time) returns nothing" grep -q '^eq|0$' "$B/day00.out"
+  check_cmd "SQLite drops the row (the reference answer)" grep -q '^sqlite|0$' "$B/day00.out"
+  check_cmd "time >= '2024-06-00 ...x' gives SQLite's answer" grep -q '^ge|0$' "$B/day00.out"
+  check_cmd "... and +col the same" grep -q '^ge+|0$' "$B/day00.out"
+  check_cmd "time = '2024-06-00 ...' (no such time) returns nothing" grep -q '^eq|0$' "$B/day00.out"
 else
   echo "note: MOCK_URL not set, checks 2 and 3 skipped"
 fi
-exit $fail
+finish

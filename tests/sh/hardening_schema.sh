@@ -22,20 +22,10 @@
 #     the connection attempt);
 #   - the canary appears in no output, no error message, no trace
 #     (PROVISIONING_TRACE=1) and not in the database file.
-set -u
-ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-cd "$ROOT"
-[ -n "${MOCK_URL:-}" ] || { echo "MOCK_URL not set"; exit 77; }
-EXT=${EXT:-$ROOT/provisioning}
-SQLITE3=${SQLITE3:-sqlite3}
-B=${BUILD:-$ROOT/build/test-plain}/hardening_schema
-rm -rf "$B"; mkdir -p "$B"
+. "$(dirname "$0")/lib/common.sh"
+need_mock
+B=$WORK
 CANARY="hs-canary-$$-$RANDOM-7f3e"
-fail=0
-check() { # description, then a command that must succeed
-  local what=$1; shift
-  if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
-}
 
 # ---- a catch-all listener on loopback: records every byte it receives
 cat >"$B/catch.py" <<'PY'
@@ -65,7 +55,7 @@ PY
 : >"$B/caught.log"
 python3 "$B/catch.py" "$B/catch.port" "$B/caught.log" &
 CATCH_PID=$!
-trap 'kill $CATCH_PID 2>/dev/null' EXIT
+at_exit 'kill $CATCH_PID 2>/dev/null'
 for _ in $(seq 1 50); do [ -s "$B/catch.port" ] && break; sleep 0.1; done
 [ -s "$B/catch.port" ] || { echo "catch-all listener did not start"; exit 1; }
 PROXY="http://127.0.0.1:$(cat "$B/catch.port")"
@@ -120,16 +110,16 @@ cat "$OUT"
 echo "----"
 
 # the view and the trigger were refused (DIRECTONLY), before any request
-check "view over the writable table refused" grep -q "unsafe use of virtual table" "$OUT"
-check "trigger INSERT was rolled back" grep -q "^inbox|0$" "$OUT"
-check "no table on a disallowed host returned rows" bash -c "! grep -E -q '^(evil[123]|v_evil|joined)\|' '$OUT'"
-check "the refusal names the environment variable" grep -q "PROVISIONING_ALLOWED_HOSTS" "$OUT"
+check_cmd "view over the writable table refused" grep -q "unsafe use of virtual table" "$OUT"
+check_cmd "trigger INSERT was rolled back" grep -q "^inbox|0$" "$OUT"
+check_cmd "no table on a disallowed host returned rows" bash -c "! grep -E -q '^(evil[123]|v_evil|joined)\|' '$OUT'"
+check_cmd "the refusal names the environment variable" grep -q "PROVISIONING_ALLOWED_HOSTS" "$OUT"
 n=$(curl -s "$MOCK_URL/_mock/s/hs_w/requests")
-check "no request reached the mock for the writable table (log: ${n:0:120})" [ "$n" = "[]" ]
-check "the catch-all proxy received nothing" bash -c "[ ! -s '$B/caught.log' ]"
-check "the canary is in no output, error or trace" bash -c "! grep -q -F -- '$CANARY' '$OUT'"
-check "the canary is not in the database file" bash -c "! grep -a -q -F -- '$CANARY' '$DB'"
-check "the canary is not in the request logs" bash -c "! curl -s '$MOCK_URL/_mock/s/hs_w/requests' | grep -q -F -- '$CANARY'"
+check_cmd "no request reached the mock for the writable table (log: ${n:0:120})" [ "$n" = "[]" ]
+check_cmd "the catch-all proxy received nothing" bash -c "[ ! -s '$B/caught.log' ]"
+check_cmd "the canary is in no output, error or trace" bash -c "! grep -q -F -- '$CANARY' '$OUT'"
+check_cmd "the canary is not in the database file" bash -c "! grep -a -q -F -- '$CANARY' '$DB'"
+check_cmd "the canary is not in the request logs" bash -c "! curl -s '$MOCK_URL/_mock/s/hs_w/requests' | grep -q -F -- '$CANARY'"
 
 # control: the listener does see a connection when the host is allowed (so
 # the empty log above means something); no token in this run
@@ -140,5 +130,5 @@ env PROVISIONING_ALLOWED_HOSTS=evil.invalid PROVISIONING_SOURCE= HS_CANARY_TOKEN
 SELECT count(*) FROM evil1;
 SQL
 sleep 0.5
-check "control: an allowed host is contacted (through the listener)" grep -a -q "CONNECT evil.invalid:443" "$B/caught.log"
-exit $fail
+check_cmd "control: an allowed host is contacted (through the listener)" grep -a -q "CONNECT evil.invalid:443" "$B/caught.log"
+finish

@@ -13,19 +13,9 @@
 #     messages (a failing GET, a failing write) or the trace
 #     (PROVISIONING_TRACE=1), while it does arrive as the Authorization
 #     header.
-set -u
-ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-cd "$ROOT"
-[ -n "${MOCK_URL:-}" ] || { echo "MOCK_URL not set"; exit 77; }
-EXT=${EXT:-$ROOT/provisioning}
-SQLITE3=${SQLITE3:-sqlite3}
-B=${BUILD:-$ROOT/build/test-plain}/hardening_secrets
-rm -rf "$B"; mkdir -p "$B"
-fail=0
-check() {
-  local what=$1; shift
-  if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
-}
+. "$(dirname "$0")/lib/common.sh"
+need_mock
+B=$WORK
 ctl() { curl -s -X "$1" "$MOCK_URL/_mock/s/$2/$3" ${4:+-d "$4"}; }
 shell() { # db, then env assignments via the caller; SQL on stdin
   env PROVISIONING_SOURCE= $SQLITE3 -batch -init /dev/null "$1"
@@ -37,7 +27,7 @@ LF=$'\n'
 for ref in "env:HS_TOK${CR}${LF}X-Injected: yes" "file:$B/tok.txt${CR}${LF}X-Injected: yes" "env:HS_TOK${LF}" "file:$B/tok${CR}.txt"; do
   printf '.load %s\nCREATE VIRTUAL TABLE t USING provisioning_events(source='"'"'%s/s/hs_crlf/v1.0'"'"', auth='"'"'%s'"'"');\nSELECT '"'"'created'"'"' FROM sqlite_schema WHERE name = '"'"'t'"'"';\n' \
     "$EXT" "$MOCK_URL" "$ref" | HS_TOK=x shell :memory: >"$B/ref.out" 2>&1
-  check "auth reference $(printf '%q' "$ref") refused" bash -c "! grep -q '^created' '$B/ref.out' && grep -q 'auth=' '$B/ref.out'"
+  check_cmd "auth reference $(printf '%q' "$ref") refused" bash -c "! grep -q '^created' '$B/ref.out' && grep -q 'auth=' '$B/ref.out'"
 done
 
 # ---- 2. a token value holding CR/LF
@@ -56,10 +46,10 @@ SELECT 'file_ok', count(*) FROM (SELECT id FROM c LIMIT 3);
 SQL
 cat "$B/tokv.out"
 log=$(ctl GET hs_tokv requests)
-check "a token with CR/LF injects no header" bash -c "! printf '%s' '$log' | grep -q -i 'x-injected'"
-check "a token with CR/LF is not sent as is" bash -c "! printf '%s' '$log' | grep -q -E 'Bearer tok-(a|b)'"
-check "a token file with a final newline works (Bearer tok-file-ok)" bash -c "printf '%s' '$log' | grep -q '\"authorization\":\"Bearer tok-file-ok\"' && grep -q '^file_ok|3$' '$B/tokv.out'"
-check "the CR/LF tokens are in no output" bash -c "! grep -q -E 'tok-a|tok-b|X-Injected' '$B/tokv.out'"
+check_cmd "a token with CR/LF injects no header" bash -c "! printf '%s' '$log' | grep -q -i 'x-injected'"
+check_cmd "a token with CR/LF is not sent as is" bash -c "! printf '%s' '$log' | grep -q -E 'Bearer tok-(a|b)'"
+check_cmd "a token file with a final newline works (Bearer tok-file-ok)" bash -c "printf '%s' '$log' | grep -q '\"authorization\":\"Bearer tok-file-ok\"' && grep -q '^file_ok|3$' '$B/tokv.out'"
+check_cmd "the CR/LF tokens are in no output" bash -c "! grep -q -E 'tok-a|tok-b|X-Injected' '$B/tokv.out'"
 
 # ---- 2b. a token "file" that is a FIFO (or a device) never hangs the statement
 mkfifo "$B/tok_fifo"
@@ -74,9 +64,9 @@ SELECT 'dev', count(*) FROM (SELECT id FROM d LIMIT 3);
 SQL
 st=$?
 cat "$B/fifo.out"
-check "a FIFO token file: the statement ends (no hang)" test "$st" != 124 -a $(( $(date +%s) - start )) -lt 15
-check "a FIFO token file: an error saying it is not a regular file" grep -q "auth='file:$B/tok_fifo': the token file is not a regular file" "$B/fifo.out"
-check "a device token file: refused the same way" grep -q "auth='file:/dev/null': the token file is not a regular file" "$B/fifo.out"
+check_cmd "a FIFO token file: the statement ends (no hang)" test "$st" != 124 -a $(( $(date +%s) - start )) -lt 15
+check_cmd "a FIFO token file: an error saying it is not a regular file" grep -q "auth='file:$B/tok_fifo': the token file is not a regular file" "$B/fifo.out"
+check_cmd "a device token file: refused the same way" grep -q "auth='file:/dev/null': the token file is not a regular file" "$B/fifo.out"
 
 # ---- 3. CR/LF in a filter value
 ctl POST hs_filt reset '{}' >/dev/null
@@ -88,9 +78,9 @@ SELECT 'm', count(*) FROM t WHERE status = char(13, 10) || 'failure';
 SQL
 cat "$B/filt.out"
 log=$(ctl GET hs_filt requests)
-check "CR/LF filter: 0 rows, no error" bash -c "grep -q '^n|0$' '$B/filt.out' && grep -q '^m|0$' '$B/filt.out' && ! grep -q -i error '$B/filt.out'"
-check "CR/LF filter: percent-encoded in the URL" bash -c "printf '%s' '$log' | grep -q 'jobId%20eq%20%27x%0D%0AX-Injected%3A%20yes%27'"
-check "CR/LF filter: no header injected" bash -c "! printf '%s' '$log' | grep -q -i '\"x-injected\"'"
+check_cmd "CR/LF filter: 0 rows, no error" bash -c "grep -q '^n|0$' '$B/filt.out' && grep -q '^m|0$' '$B/filt.out' && ! grep -q -i error '$B/filt.out'"
+check_cmd "CR/LF filter: percent-encoded in the URL" bash -c "printf '%s' '$log' | grep -q 'jobId%20eq%20%27x%0D%0AX-Injected%3A%20yes%27'"
+check_cmd "CR/LF filter: no header injected" bash -c "! printf '%s' '$log' | grep -q -i '\"x-injected\"'"
 
 # ---- 4. the token in no schema, file, error message or trace
 CANARY="hs-secret-$$-$RANDOM-9c1d"
@@ -118,11 +108,11 @@ SELECT 'schema', sql FROM sqlite_schema;
 SQL
 cat "$B/tok.out" "$B/tok.err" | cut -c1-300 | grep -v '^INSERT INTO\|^CREATE TABLE\|^/\*' | head -30
 log=$(ctl GET hs_tok requests)
-check "the token did arrive (Authorization: Bearer <canary>)" bash -c "printf '%s' '$log' | grep -q '\"authorization\":\"Bearer $CANARY\"'"
-check "the scan returned rows" grep -q '^ok|7$' "$B/tok.out"
-check "the failing GET gave an error" grep -q 'HTTP 500' "$B/tok.out" "$B/tok.err"
-check "the failing write gave an error" grep -q 'HTTP 400' "$B/tok.err"
-check "the trace was written" grep -q 'provisioning: GET' "$B/tok.err"
-check "the token is not in the output, errors or trace" bash -c "! grep -q -F -- '$CANARY' '$B/tok.out' '$B/tok.err'"
-check "the token is not in the database file" bash -c "! grep -a -q -F -- '$CANARY' '$DB'"
-exit $fail
+check_cmd "the token did arrive (Authorization: Bearer <canary>)" bash -c "printf '%s' '$log' | grep -q '\"authorization\":\"Bearer $CANARY\"'"
+check_cmd "the scan returned rows" grep -q '^ok|7$' "$B/tok.out"
+check_cmd "the failing GET gave an error" grep -q 'HTTP 500' "$B/tok.out" "$B/tok.err"
+check_cmd "the failing write gave an error" grep -q 'HTTP 400' "$B/tok.err"
+check_cmd "the trace was written" grep -q 'provisioning: GET' "$B/tok.err"
+check_cmd "the token is not in the output, errors or trace" bash -c "! grep -q -F -- '$CANARY' '$B/tok.out' '$B/tok.err'"
+check_cmd "the token is not in the database file" bash -c "! grep -a -q -F -- '$CANARY' '$DB'"
+finish

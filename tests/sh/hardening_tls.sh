@@ -9,20 +9,10 @@
 #   - with ca_file= naming the mock's certificate it returns the rows, and
 #     the token (auth='env:...') arrives as the Authorization header;
 #   - the token is in no output.
-set -u
-ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-cd "$ROOT"
+. "$(dirname "$0")/lib/common.sh"
 command -v openssl >/dev/null || { echo "openssl not installed"; exit 77; }
 [ -f tests/mockgraph/server.js ] && [ -d tests/mockgraph/node_modules ] || { echo "mock server not available"; exit 77; }
-EXT=${EXT:-$ROOT/provisioning}
-SQLITE3=${SQLITE3:-sqlite3}
-B=${BUILD:-$ROOT/build/test-plain}/hardening_tls
-rm -rf "$B"; mkdir -p "$B"
-fail=0
-check() {
-  local what=$1; shift
-  if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
-}
+B=$WORK
 
 mkcert() { # dir
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1/key.pem" -out "$1/cert.pem" -days 2 \
@@ -31,17 +21,12 @@ mkcert() { # dir
 mkdir -p "$B/mock" "$B/other"
 mkcert "$B/mock" && mkcert "$B/other" || { cat "$B/mock/openssl.log"; echo "openssl failed"; exit 1; }
 
-node tests/mockgraph/server.js --data sql/sample/events.json --port 0 --port-file "$B/port" \
-  --tls-key "$B/mock/key.pem" --tls-cert "$B/mock/cert.pem" --idle-exit 120 --parent-pid $$ >"$B/mock.log" 2>&1 &
-MPID=$!
-trap 'kill $MPID 2>/dev/null' EXIT
-for _ in $(seq 1 100); do [ -s "$B/port" ] && break; sleep 0.1; done
-[ -s "$B/port" ] || { cat "$B/mock.log"; echo "TLS mock did not start"; exit 1; }
-URL="https://127.0.0.1:$(cat "$B/port")"
+start_mock sql/sample/events.json --tls-key "$B/mock/key.pem" --tls-cert "$B/mock/cert.pem"
+URL=$OWN_MOCK_URL
 ctl() { curl -s --cacert "$B/mock/cert.pem" -X "$1" "$URL/_mock/s/tls/$2" ${3:+-d "$3"}; }
 ctl POST reset '{}' >/dev/null
 ctl POST config '{"requireAuth":true,"staticToken":"tls-token-4411"}' >/dev/null
-check "the TLS mock answers with its CA" bash -c "curl -s --cacert '$B/mock/cert.pem' '$URL/_mock/ping' | grep -q '\"ok\":true'"
+check_cmd "the TLS mock answers with its CA" bash -c "curl -s --cacert '$B/mock/cert.pem' '$URL/_mock/ping' | grep -q '\"ok\":true'"
 
 run() { # ca_file option (may be empty) -> output file
   local opt=$1 out=$2
@@ -55,22 +40,22 @@ SQL
 
 run "" "$B/no_ca.out"
 cat "$B/no_ca.out"
-check "without ca_file: a certificate error" grep -q -i "certificate" "$B/no_ca.out"
-check "without ca_file: no rows" bash -c "! grep -q '^rows|' '$B/no_ca.out'"
+check_cmd "without ca_file: a certificate error" grep -q -i "certificate" "$B/no_ca.out"
+check_cmd "without ca_file: no rows" bash -c "! grep -q '^rows|' '$B/no_ca.out'"
 n=$(ctl GET requests)
-check "without ca_file: no HTTP request reached the mock ($n)" [ "$n" = "[]" ]
+check_cmd "without ca_file: no HTTP request reached the mock ($n)" [ "$n" = "[]" ]
 
 run ", ca_file='$B/other/cert.pem'" "$B/other_ca.out"
 cat "$B/other_ca.out"
-check "another CA: refused" bash -c "! grep -q '^rows|' '$B/other_ca.out' && grep -q -i 'certificate\|SSL' '$B/other_ca.out'"
+check_cmd "another CA: refused" bash -c "! grep -q '^rows|' '$B/other_ca.out' && grep -q -i 'certificate\|SSL' '$B/other_ca.out'"
 n=$(ctl GET requests)
-check "another CA: no HTTP request reached the mock" [ "$n" = "[]" ]
+check_cmd "another CA: no HTTP request reached the mock" [ "$n" = "[]" ]
 
 run ", ca_file='$B/mock/cert.pem'" "$B/ca.out"
 cat "$B/ca.out"
-check "with the mock's CA: 5 rows" grep -q "^rows|5$" "$B/ca.out"
-check "with the mock's CA: the token arrived as the Authorization header" \
+check_cmd "with the mock's CA: 5 rows" grep -q "^rows|5$" "$B/ca.out"
+check_cmd "with the mock's CA: the token arrived as the Authorization header" \
   bash -c "curl -s --cacert '$B/mock/cert.pem' '$URL/_mock/s/tls/requests' | grep -q '\"authorization\":\"Bearer tls-token-4411\"'"
 
-check "the token is in no output" bash -c "! grep -q 'tls-token-4411' '$B/no_ca.out' '$B/other_ca.out' '$B/ca.out'"
-exit $fail
+check_cmd "the token is in no output" bash -c "! grep -q 'tls-token-4411' '$B/no_ca.out' '$B/other_ca.out' '$B/ca.out'"
+finish

@@ -16,22 +16,9 @@
 # request log) and that the server's message did come back (masked).
 #
 # Env: ROOT, MODE, EXT, SQLITE3, MOCK_URL (exit 77 without it), BUILD.
-set -u
-ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-cd "$ROOT"
-[ -n "${MOCK_URL:-}" ] || { echo "MOCK_URL not set"; exit 77; }
-EXT=${EXT:-$ROOT/provisioning}
-SQLITE3=${SQLITE3:-sqlite3}
-MODE=${MODE:-plain}
-B=${BUILD:-$ROOT/build/test-plain}/hardening_trace
-rm -rf "$B"; mkdir -p "$B"
-fail=0
-check() {
-  local what=$1; shift
-  if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
-}
-has() { grep -q -F -- "$2" "$1"; }
-hasnt() { ! grep -q -F -- "$2" "$1"; }
+. "$(dirname "$0")/lib/common.sh"
+need_mock
+B=$WORK
 # A fresh mock scenario with the knobs $2 (JSON, or empty); sets S.
 scen() {
   S="trace-$MODE-$$-$1"
@@ -59,12 +46,12 @@ CREATE VIRTUAL TABLE fl USING provisioning_flows(source='$MOCK_URL/s/$S/beta', w
 INSERT INTO fl(flow_set_id, flow_type, creation_options) VALUES ('fs-0001', 'user', '{"configurations":[{"defaultPasswordSettings":{"@odata.type":"#microsoft.graph.industryData.simplePasswordSettings","password":"$PW"}}]}');
 SQL
 log pw
-check "password: it was sent (twice: the 429 was retried)" test "$(grep -o -F -- "$PW" "$B/pw.log" | wc -l)" = 2
-check "password: the retry was traced, with the server's message masked" has "$B/pw.out" "provisioning: retry 1 of 2 in 0.000 s: provisioning_flows: HTTP 429 TooManyRequests: slow down, password ******** seen"
-check "password: the error was traced, masked" has "$B/pw.out" "provisioning: error: provisioning_flows: HTTP 400 BadRequest: Invalid password '********' for roleGroup staff"
-check "password: the COMMIT error names the echo, masked" has "$B/pw.out" "COMMIT failed at request 1 of 1 (INSERT of flow 1 (user)"
-check "password: not in the trace or any error" hasnt "$B/pw.out" "$PW"
-check "password: no part of it either" hasnt "$B/pw.out" "Zebra-Quartz"
+check_cmd "password: it was sent (twice: the 429 was retried)" test "$(grep -o -F -- "$PW" "$B/pw.log" | wc -l)" = 2
+check_cmd "password: the retry was traced, with the server's message masked" has "$B/pw.out" "provisioning: retry 1 of 2 in 0.000 s: provisioning_flows: HTTP 429 TooManyRequests: slow down, password ******** seen"
+check_cmd "password: the error was traced, masked" has "$B/pw.out" "provisioning: error: provisioning_flows: HTTP 400 BadRequest: Invalid password '********' for roleGroup staff"
+check_cmd "password: the COMMIT error names the echo, masked" has "$B/pw.out" "COMMIT failed at request 1 of 1 (INSERT of flow 1 (user)"
+check_cmd "password: not in the trace or any error" hasnt "$B/pw.out" "$PW"
+check_cmd "password: no part of it either" hasnt "$B/pw.out" "Zebra-Quartz"
 
 # ---- 2. a non-ASCII password: messages show its bytes as '?'
 PW2="Pässwört-Ünïcode-$$"
@@ -76,9 +63,9 @@ CREATE VIRTUAL TABLE fl USING provisioning_flows(source='$MOCK_URL/s/$S/beta', w
 INSERT INTO fl(flow_set_id, flow_type, creation_options) VALUES ('fs-0001', 'user', '{"configurations":[{"defaultPasswordSettings":{"password":"$PW2"}}]}');
 SQL
 log pw2
-check "non-ASCII password: it was sent" has "$B/pw2.log" "$PW2"
-check "non-ASCII password: the error was traced, masked" has "$B/pw2.out" "provisioning: error: provisioning_flows: HTTP 400 BadRequest: Invalid password '********'"
-check "non-ASCII password: not in the trace or errors, as is or with '?'s" bash -c "! grep -q -F -e '$PW2' -e '$PW2Q' -e 'wört' -e 'w??rt' '$B/pw2.out'"
+check_cmd "non-ASCII password: it was sent" has "$B/pw2.log" "$PW2"
+check_cmd "non-ASCII password: the error was traced, masked" has "$B/pw2.out" "provisioning: error: provisioning_flows: HTTP 400 BadRequest: Invalid password '********'"
+check_cmd "non-ASCII password: not in the trace or errors, as is or with '?'s" bash -c "! grep -q -F -e '$PW2' -e '$PW2Q' -e 'wört' -e 'w??rt' '$B/pw2.out'"
 
 # ---- 3. a clientSecret member of an events INSERT (raw=)
 ES="Ev-Secret-$$-5521"
@@ -89,9 +76,9 @@ CREATE VIRTUAL TABLE w USING provisioning_events(source='$MOCK_URL/s/$S/v1.0', w
 INSERT INTO w(raw) VALUES ('{"activityDateTime":"2024-06-01T10:00:00Z","jobId":"trace-job","details":{"clientSecret":"$ES"}}');
 SQL
 log ev
-check "events secret: it was sent" has "$B/ev.log" "$ES"
-check "events secret: the error was traced, masked" has "$B/ev.out" "provisioning: error: provisioning_events: HTTP 400 BadRequest: bad body: clientSecret=********"
-check "events secret: not in the trace or errors" hasnt "$B/ev.out" "$ES"
+check_cmd "events secret: it was sent" has "$B/ev.log" "$ES"
+check_cmd "events secret: the error was traced, masked" has "$B/ev.out" "provisioning: error: provisioning_events: HTTP 400 BadRequest: bad body: clientSecret=********"
+check_cmd "events secret: not in the trace or errors" hasnt "$B/ev.out" "$ES"
 
 # ---- 4. the client secret, echoed by the token endpoint as is and form-encoded
 CS="Zq8~cs+$$/val=Zq8"
@@ -103,9 +90,9 @@ CREATE VIRTUAL TABLE ev USING provisioning_events(source='$MOCK_URL/s/$S/v1.0', 
 SELECT count(*) FROM ev;
 SQL
 log az
-check "client secret: it was posted form-encoded" has "$B/az.log" "client_secret=$CSE"
-check "client secret: the error was traced, both forms redacted" has "$B/az.out" "provisioning: error: provisioning_events: HTTP 401 invalid_client: echo: client_secret=[redacted] raw [redacted]"
-check "client secret: not in the trace or errors, as is or encoded" bash -c "! grep -q -F -e '$CS' -e '$CSE' '$B/az.out'"
+check_cmd "client secret: it was posted form-encoded" has "$B/az.log" "client_secret=$CSE"
+check_cmd "client secret: the error was traced, both forms redacted" has "$B/az.out" "provisioning: error: provisioning_events: HTTP 401 invalid_client: echo: client_secret=[redacted] raw [redacted]"
+check_cmd "client secret: not in the trace or errors, as is or encoded" bash -c "! grep -q -F -e '$CS' -e '$CSE' '$B/az.out'"
 
 # ---- 5. a successful INSERT: the trace names the request, never its body
 PW3="Quiet-Pass-$$-Word"
@@ -118,7 +105,7 @@ INSERT INTO fl(flow_set_id, flow_type, readiness_status, creation_options) VALUE
 SELECT 'inserted', count(*) FROM fl WHERE flow_set_id = 'fs-0001' AND readiness_status = '$MARK';
 SQL
 log ok
-check "success: the body was sent" bash -c "grep -q -F -- '$PW3' '$B/ok.log' && grep -q -F -- '$MARK' '$B/ok.log'"
-check "success: the INSERT was traced and applied" bash -c "grep -q 'provisioning: POST .*/provisioningFlows -> 201' '$B/ok.out' && grep -q '^inserted|1$' '$B/ok.out'"
-check "success: no body in the trace (no password, no other value of it)" bash -c "! grep -q -F -e '$PW3' -e '\"readinessStatus\"' '$B/ok.out' && [ \$(grep -c -F -- '$MARK' '$B/ok.out') = 0 ]"
-exit $fail
+check_cmd "success: the body was sent" bash -c "grep -q -F -- '$PW3' '$B/ok.log' && grep -q -F -- '$MARK' '$B/ok.log'"
+check_cmd "success: the INSERT was traced and applied" bash -c "grep -q 'provisioning: POST .*/provisioningFlows -> 201' '$B/ok.out' && grep -q '^inserted|1$' '$B/ok.out'"
+check_cmd "success: no body in the trace (no password, no other value of it)" bash -c "! grep -q -F -e '$PW3' -e '\"readinessStatus\"' '$B/ok.out' && [ \$(grep -c -F -- '$MARK' '$B/ok.out') = 0 ]"
+finish

@@ -5,9 +5,8 @@
 # request's client port (conn), and all twenty share it. Also: every
 # request asked for gzip.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD, MOCK_URL.
-set -u
-cd "$ROOT"
-[ -n "${MOCK_URL:-}" ] || { echo "no mock server (MOCK_URL unset)"; exit 77; }
+. "$(dirname "$0")/lib/common.sh"
+need_mock
 scen="keepalive.$MODE"
 curl -s -f -X POST "$MOCK_URL/_mock/s/$scen/reset" >/dev/null || { echo "cannot reset the mock scenario"; exit 1; }
 out=$(env PROVISIONING_SOURCE= $SQLITE3 -batch -init /dev/null :memory: 2>&1 <<SQL

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The mock Graph server's own self-test (tests/mockgraph/selftest.sh).
 # It does not depend on the build mode: run it in plain mode only.
-cd "${ROOT:-$(dirname "$0")/../..}" || exit 1
-if [ "${MODE:-plain}" != plain ]; then
+. "$(dirname "$0")/lib/common.sh"
+if [ "$MODE" != plain ]; then
   echo "mock self-test runs in plain mode only"
   exit 77
 fi

@@ -19,27 +19,15 @@
 #     once (contains) is dropped the same way; a 400 for anything else
 #     stays an error, after a single request.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD.
-set -u
-cd "$ROOT"
+. "$(dirname "$0")/lib/common.sh"
 command -v node >/dev/null || { echo "node missing"; exit 77; }
 [ -d tests/mockgraph/node_modules ] || { echo "mock dependencies missing (make mock-deps)"; exit 77; }
-W="$BUILD/odata_profile"
-rm -rf "$W"; mkdir -p "$W"
+W=$WORK
 ev="$W/events.json"
 build/gen_events --count 2500 --seed 16 --out "$ev" >/dev/null || { echo "gen_events failed"; exit 1; }
-pf="$W/port"
-MPID=
-stop() { [ -n "$MPID" ] && kill "$MPID" 2>/dev/null; }
-trap stop EXIT
-env -u LD_PRELOAD node tests/mockgraph/server.js --data "$ev" --port 0 --port-file "$pf" --idle-exit 120 \
-  --parent-pid $$ >"$W/mock.log" 2>&1 &
-MPID=$!
-for _ in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.1; done
-[ -s "$pf" ] || { echo "the mock did not start:"; cat "$W/mock.log"; exit 1; }
-U="http://127.0.0.1:$(cat "$pf")"
-export PROVISIONING_ALLOWED_HOSTS=127.0.0.1
+start_mock "$ev"
+U=$OWN_MOCK_URL
 FAST="rate_limit=1000, rate_window=1"
-fail=0
 
 mock() { env -u LD_PRELOAD curl -s -f "$@"; }
 # run NAME OPTIONS SQL...: the statements on table g (scenario NAME, extra
@@ -196,4 +184,4 @@ o = out("other_400") + open(f"{W}/other_400.g.err").read()
 check("other_400: an error, after one request", len(L) == 1 and "HTTP 400" in o and "Invalid tenant." in o, (o, len(L)))
 sys.exit(1 if bad else 0)
 PY
-exit $fail
+finish

@@ -4,10 +4,8 @@
 # pages hold at most 300 events still gives every row, by nextLinks; a
 # pushed LIMIT 500 asks $top=500, follows one nextLink and stops there.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD, MOCK_URL.
-set -u
-cd "$ROOT"
-[ -n "${MOCK_URL:-}" ] || { echo "no mock server (MOCK_URL unset)"; exit 77; }
-fail=0
+. "$(dirname "$0")/lib/common.sh"
+need_mock
 for scen in "pagesize.$MODE.full" "pagesize.$MODE.limit"; do
   env -u LD_PRELOAD curl -s -f -X POST "$MOCK_URL/_mock/s/$scen/reset" >/dev/null &&
     env -u LD_PRELOAD curl -s -f -X POST -H 'Content-Type: application/json' -d '{"maxTop":300}' \

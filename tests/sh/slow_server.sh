@@ -3,9 +3,8 @@
 # time-out (a clear error naming it, no hang), and the same table works
 # again on its next statement once the server is back to speed.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD, MOCK_URL.
-set -u
-cd "$ROOT"
-[ -n "${MOCK_URL:-}" ] || { echo "no mock server (MOCK_URL unset)"; exit 77; }
+. "$(dirname "$0")/lib/common.sh"
+need_mock
 scen="slow.$MODE"
 knob() { env -u LD_PRELOAD curl -s -f -X POST -H 'Content-Type: application/json' -d "$1" "$MOCK_URL/_mock/s/$scen/config" >/dev/null; }
 env -u LD_PRELOAD curl -s -f -X POST "$MOCK_URL/_mock/s/$scen/reset" >/dev/null || { echo "cannot reset the mock scenario"; exit 1; }
@@ -25,11 +24,10 @@ SQL
 st=$?
 took=$(( $(date +%s) - start ))
 echo "$out"
-fail=0
 [ $st -ne 124 ] || { echo "FAIL: hung (killed after 60 s)"; exit 1; }
 echo "$out" | grep -q "low-speed time-out\|time-out.*low_speed_time=1" && echo "ok   the slow page fails with the low-speed time-out" ||
   { echo "FAIL: no low-speed time-out error"; fail=1; }
 [ "$(echo "$out" | tail -1)" = 10000 ] && echo "ok   the same table reads every event on its next statement" ||
   { echo "FAIL: the table did not recover"; fail=1; }
 [ "$took" -lt 30 ] && echo "ok   done in ${took}s" || { echo "FAIL: took ${took}s"; fail=1; }
-exit $fail
+finish

@@ -5,15 +5,9 @@
 # .../beta/auditLogs/directoryProvisioning selects that collection; a base URL
 # without /v1.0 or /beta, or with another path, is refused at CREATE with the
 # expected form. Env from tests/run.sh: ROOT, EXT, SQLITE3, BUILD, MOCK_URL.
-set -u
-cd "$ROOT"
-[ -n "${MOCK_URL:-}" ] || { echo "no mock server (MOCK_URL unset)"; exit 77; }
-fail=0
+. "$(dirname "$0")/lib/common.sh"
+need_mock
 FAST="rate_limit=1000, rate_window=1"
-sq() { env PROVISIONING_SOURCE= $SQLITE3 -batch -init /dev/null :memory: ".load $EXT" "$@" 2>&1; }
-check() { # what want got
-  if [ "$2" = "$3" ]; then echo "ok   $1"; else printf 'FAIL %s\n  want [%s]\n  got  [%s]\n' "$1" "$2" "$3"; fail=1; fi
-}
 paths() { # scenario: the request paths, one per line
   curl -s -f "$MOCK_URL/_mock/s/$1/requests" |
     python3 -c 'import json,sys; print("\n".join(r["path"] for r in json.load(sys.stdin)))'
@@ -45,4 +39,4 @@ got=$(sq "CREATE VIRTUAL TABLE g USING provisioning_events(source='https://graph
 check "a collection path against collection= is refused" "Error: stepping, provisioning_events: source= ends with /auditLogs/provisioning but collection='directoryProvisioning': give the base URL (e.g. source='https://graph.microsoft.com/beta') and the collection" "$got"
 got=$(sq "CREATE VIRTUAL TABLE f USING provisioning_flows(source='https://graph.microsoft.com/beta/auditLogs/provisioning')")
 check "an events URL for the flows is refused" "Error: stepping, provisioning_flows: source= must be Graph's base URL, ending in /v1.0 or /beta (the table adds /external/industryData/outboundProvisioningFlowSets and each set's /provisioningFlows), e.g. source='https://graph.microsoft.com/beta', not 'https://graph.microsoft.com/beta/auditLogs/provisioning'" "$got"
-exit $fail
+finish

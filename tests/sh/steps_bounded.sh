@@ -12,11 +12,10 @@
 # or leaking per element would add well over 100 MB at a million elements.
 #
 # Env from tests/run.sh: EXT, SQLITE3, BUILD; cwd is the repo root.
-set -u
+. "$(dirname "$0")/lib/common.sh"
 BOUND_KB=8192
 [ -x /usr/bin/time ] || { echo "no /usr/bin/time"; exit 77; }
-W="$BUILD/steps_bounded"
-mkdir -p "$W"
+W=$WORK
 # Under AddressSanitizer freed blocks sit in a quarantine (256 MB by
 # default) that would be counted as RSS; turn it off for these runs.
 SQL3=${SQLITE3/ASAN_OPTIONS=/ASAN_OPTIONS=quarantine_size_mb=0:}
@@ -32,7 +31,6 @@ props_event() { # N FILE: an event whose modifiedProperties has N elements
     print "],\"servicePrincipal\":{\"id\":\"x\"}}" }' >"$2"
 }
 
-fail=0
 # run SQL: sets OUT (stdout+stderr) and RSS (KB), fails on a sanitizer report
 run() {
   local log="$W/time.log"
@@ -100,4 +98,4 @@ awk 'BEGIN { printf "{\"modifiedProperties\":[{\"newValue\":"; for (i = 0; i < 1
   printf "1"; for (i = 0; i < 100000; i++) printf "}"; print "}]}" }' >"$deepev"
 run "SELECT count(*) FROM provisioning_modified_properties(readfile('$deepev'))"
 expect "deep event" "$OUT" "Error: stepping, provisioning_modified_properties: invalid JSON at byte offset 2580 (line 1, column 2581): JSON nested too deeply (over 512 levels)"
-exit $fail
+finish

@@ -12,15 +12,10 @@
 # both; an event 3 hours late (beyond the window: the documented worst case)
 # is not copied by the default sync, and is by one run with '30 days'.
 # Env from tests/run.sh: ROOT, EXT, SQLITE3, BUILD; cwd is the repo root.
-set -u
-W="$BUILD/sync"
-rm -rf "$W"; mkdir -p "$W"
+. "$(dirname "$0")/lib/common.sh"
+W=$WORK
 GEN=build/gen_events
 [ -x "$GEN" ] || { echo "no $GEN (make build/gen_events)"; exit 77; }
-fail=0
-check() { # name expected actual
-  if [ "$2" == "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fail=1; fi
-}
 db="$W/sync.db"
 log="$W/log.ndjson"
 # the scripts as documented, with the extension under test
@@ -96,4 +91,4 @@ check "every event of the source once" "210|210" "$(q "SELECT count(*) || '|' ||
 check "local copy equals the table" 0 "$(q "SELECT count(*) FROM (SELECT * FROM events_local EXCEPT SELECT id, activity_date_time, tenant_id, job_id, cycle_id, change_id, action, duration_ms, status, error_code, error_category, error_reason, recommended_action, error_details, initiated_by_id, initiated_by_name, initiator_type, service_principal_id, service_principal_name, source_system_id, source_system_name, source_system_details, target_system_id, target_system_name, target_system_details, source_identity_id, source_identity_name, source_identity_type, source_identity_details, target_identity_id, target_identity_name, target_identity_type, target_identity_details, provisioning_steps, modified_properties FROM events)")"
 check "declared types kept in the local copy" "VARCHAR(64)|TIMESTAMP|INTEGER" \
   "$(q "SELECT group_concat(type, '|') FROM (SELECT type FROM pragma_table_info('events_local') WHERE name IN ('activity_date_time','duration_ms','id') ORDER BY cid)" | tr -d '\n')"
-exit $fail
+finish

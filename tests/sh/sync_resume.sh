@@ -10,35 +10,16 @@
 # The requests carry $filter=activityDateTime gt <since> and
 # $orderby=activityDateTime asc.
 # Env from tests/run.sh: ROOT, EXT, SQLITE3, BUILD.
-set -u
-ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-EXT=${EXT:-$ROOT/provisioning}
-SQLITE3=${SQLITE3:-sqlite3}
-BUILD=${BUILD:-/tmp}
+. "$(dirname "$0")/lib/common.sh"
 GEN=$ROOT/build/gen_events
 [ -x "$GEN" ] || { echo "no $GEN (make build/gen_events)"; exit 77; }
 [ -d "$ROOT/tests/mockgraph/node_modules" ] || { echo "no mock deps (make mock-deps)"; exit 77; }
 command -v node >/dev/null || { echo "no node"; exit 77; }
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-W=$(mktemp -d "$BUILD/sync_resume.XXXXXX")
-MP=
-trap '[ -n "$MP" ] && kill $MP 2>/dev/null; rm -rf "$W"' EXIT
-export PROVISIONING_ALLOWED_HOSTS=127.0.0.1
-nfail=0
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1"; nfail=$((nfail + 1)); }
-check() { # name expected actual
-  if [ "$2" == "$3" ]; then ok "$1"; else notok "$1: expected [$2], got [$3]"; fi
-}
+W=$TMP
 
 $GEN --count 250 --seed 11 --format ndjson --out "$W/data.ndjson" || exit 1
-node "$ROOT/tests/mockgraph/server.js" --data "$W/data.ndjson" --port 0 --port-file "$W/port" --idle-exit 60 \
-  --parent-pid $$ >"$W/mock.log" 2>&1 &
-MP=$!
-for _ in $(seq 200); do [ -s "$W/port" ] && break; sleep 0.05; done
-[ -s "$W/port" ] || { echo "the mock did not start"; cat "$W/mock.log"; exit 1; }
-M="http://127.0.0.1:$(cat "$W/port")"
+start_mock "$W/data.ndjson"
+M=$OWN_MOCK_URL
 curl -s -f -X POST -H 'Content-Type: application/json' \
   -d '{"pageSize":50,"fail":[{"page":3,"status":400,"code":"BadRequest","message":"injected on page 3"}]}' \
   "$M/_mock/s/sync/config" >/dev/null || { echo "mock config failed"; exit 1; }
@@ -67,7 +48,7 @@ since2=$(q "SELECT strftime('%Y-%m-%d %H:%M:%S', '$newest1', '-2 hours') || '.00
 check "second sync_log row: resumed from the newest copied minus 2 hours" "$since2|ok" "$(q 'SELECT since, status FROM sync_log WHERE rowid = 2')"
 check "second sync: new rows" 150 "$(q 'SELECT new_rows FROM sync_log WHERE rowid = 2')"
 curl -s -f "$M/_mock/s/sync/requests" >"$W/requests.json"
-"$PY" - "$W/requests.json" "$W/data.ndjson" "$db" "$since2" <<'EOF' && ok "requests: \$orderby=activityDateTime, and the resumed one asks for activityDateTime gt since; the local ids are the source's" || notok "requests / ids"
+"$PY" - "$W/requests.json" "$W/data.ndjson" "$db" "$since2" <<'EOF' && ok "requests: \$orderby=activityDateTime, and the resumed one asks for activityDateTime gt since; the local ids are the source's" || bad "requests / ids"
 import json, sqlite3, sys
 log = json.load(open(sys.argv[1]))
 # the syncs' requests (the test's own checks read the table without a filter)
@@ -82,5 +63,5 @@ src = {json.loads(l)["id"] for l in open(sys.argv[2]) if l.strip()}
 loc = {r[0] for r in sqlite3.connect(sys.argv[3]).execute("SELECT id FROM events_local")}
 assert src == loc, (len(src), len(loc))
 EOF
-[ $nfail = 0 ] || { cat "$W/sync1.out" "$W/sync2.out"; }
-exit $nfail
+[ $fail = 0 ] || { cat "$W/sync1.out" "$W/sync2.out"; }
+finish

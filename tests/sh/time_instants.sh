@@ -6,30 +6,14 @@
 # precisions and offsets). Then the mock's request log must show that an ISO
 # literal with an offset was sent as the right UTC instant.
 # Env from tests/run.sh: ROOT, MODE, EXT, RUN_ENV, BUILD, MOCK_URL.
-set -u
-cd "$ROOT"
-PY=/usr/bin/python3
+. "$(dirname "$0")/lib/common.sh"
 [ -x $PY ] || { echo "no $PY (make deps-test)"; [ "$MODE" = plain ] && exit 1 || exit 77; }
-RUN_ENV=${RUN_ENV/detect_leaks=1/detect_leaks=0}   # python3's own allocations
-if [ "$MODE" = asan ]; then
-  probe=$(env $RUN_ENV $PY -c 'import sqlite3' 2>&1); st=$?
-  [ $st = 0 ] || { echo "asan preload misbehaves in python3 ($st): $probe" | head -5; exit 77; }
-fi
-W="$BUILD/time_instants"
-rm -rf "$W"; mkdir -p "$W"
+py_run_env sqlite3
+W=$WORK
 $PY tests/differential/time_instants.py --gen "$W" || exit 1
-MPID=
-pf="$W/mock.port"
-stop() { [ -n "$MPID" ] && kill "$MPID" 2>/dev/null; }
-trap stop EXIT
 command -v node >/dev/null || { echo "no node (make mock-deps)"; exit 1; }
-node tests/mockgraph/server.js --data "$W/time_events_clean.json" --port 0 --port-file "$pf" --idle-exit 120 \
-  --parent-pid $$ >"$W/mock.log" 2>&1 &
-MPID=$!
-for _ in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.1; done
-[ -s "$pf" ] || { echo "the mock server did not start:"; cat "$W/mock.log"; exit 1; }
-murl="http://127.0.0.1:$(cat "$pf")"
-export PROVISIONING_ALLOWED_HOSTS=127.0.0.1
+start_mock "$W/time_events_clean.json"
+murl=$OWN_MOCK_URL
 env $RUN_ENV $PY tests/differential/time_instants.py "$EXT" "$W" "$murl/s/times" --pairs 400 || exit 1
 
 # the wire: an offset literal goes out as its UTC instant, exactly (omit=1:

@@ -29,23 +29,13 @@
 #   falls back to memory); the raised limits are capped (max_wait: the
 #   Retry-After of 1000 s is refused at once, the trace names every cap).
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD.
-set -u
-ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-cd "$ROOT"
-EXT=${EXT:-$ROOT/provisioning}
-SQLITE3=${SQLITE3:-sqlite3}
-MODE=${MODE:-plain}
-W=${BUILD:-$ROOT/build/test-plain}/trust_hostile_db
-rm -rf "$W"; mkdir -p "$W/home"
-PY=/usr/bin/python3
-fail=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+. "$(dirname "$0")/lib/common.sh"
+W=$WORK
+mkdir -p "$W/home"
 
 start_listener() { # mode name
   python3 tests/sh/trust_listener.py "$1" "$W/$2.port" "$W/$2.log" 300 &
-  echo $! >"$W/$2.pid"
+  at_exit "kill $! 2>/dev/null"
   for _ in $(seq 1 100); do [ -s "$W/$2.port" ] && break; sleep 0.05; done
   [ -s "$W/$2.port" ] || { echo "listener $2 did not start"; exit 1; }
 }
@@ -53,7 +43,6 @@ start_listener() { # mode name
 ISSUED="issued-$$-$RANDOM-access"
 ISSUED_TOKEN=$ISSUED start_listener graph S
 start_listener catch P
-trap 'kill $(cat "$W/S.pid") $(cat "$W/P.pid") 2>/dev/null' EXIT
 S="http://127.0.0.1:$(cat "$W/S.port")"
 P="http://127.0.0.1:$(cat "$W/P.port")"
 
@@ -166,15 +155,15 @@ for case in shell python shell-noproxy; do
   run_${who%-noproxy} "" "$out"
   sed 's/^/    /' "$out" | head -60
   n_err=$(grep -c "host '127.0.0.1' (port $(cat "$W/S.port")) of source= is not allowed.*PROVISIONING_ALLOWED_HOSTS" "$out")
-  check "$who, denied: every table, view and the trigger fails naming the host and PROVISIONING_ALLOWED_HOSTS ($n_err of 11)" \
+  check_cmd "$who, denied: every table, view and the trigger fails naming the host and PROVISIONING_ALLOWED_HOSTS ($n_err of 11)" \
     [ "$n_err" = 11 ]
-  check "$who, denied: no row came back" bash -c "! grep -E -q '^(t_|v_)[a-z0-9]*\|' '$out'"
-  check "$who, denied: loot stays empty" grep -q '^loot|0$' "$out"
-  check "$who, denied: the tiny Graph received nothing" bash -c "[ ! -s '$W/S.log' ]"
-  check "$who, denied: the proxy received nothing" bash -c "[ ! -s '$W/P.log' ]"
-  check "$who, denied: no secret in any output or trace" bash -c "! grep -a -q -F -e '$CANARY' -e '$FILETOK' -e '$SECRET' '$out'"
+  check_cmd "$who, denied: no row came back" bash -c "! grep -E -q '^(t_|v_)[a-z0-9]*\|' '$out'"
+  check_cmd "$who, denied: loot stays empty" grep -q '^loot|0$' "$out"
+  check_cmd "$who, denied: the tiny Graph received nothing" bash -c "[ ! -s '$W/S.log' ]"
+  check_cmd "$who, denied: the proxy received nothing" bash -c "[ ! -s '$W/P.log' ]"
+  check_cmd "$who, denied: no secret in any output or trace" bash -c "! grep -a -q -F -e '$CANARY' -e '$FILETOK' -e '$SECRET' '$out'"
   snapshot >"$W/after.sha"
-  check "$who, denied: no file changed or appeared" cmp -s "$W/before.sha" "$W/after.sha"
+  check_cmd "$who, denied: no file changed or appeared" cmp -s "$W/before.sha" "$W/after.sha"
   [ -e "$W/home/.cache" ] && bad "$who, denied: a cache directory appeared"
 done
 
@@ -191,29 +180,29 @@ for case in shell python shell-noproxy; do
   t1=$(date +%s)
   sed 's/^/    /' "$out" | grep -v '^    provisioning: ' | head -40
   for t in t_env t_file t_azure t_cdb t_cdb2 t_cnew v_env v_all; do
-    check "$who, allowed: $t returns its rows" bash -c "grep -q '^$t|ev-1$' '$out' && grep -q '^$t|ev-2$' '$out'"
+    check_cmd "$who, allowed: $t returns its rows" bash -c "grep -q '^$t|ev-1$' '$out' && grep -q '^$t|ev-2$' '$out'"
   done
-  check "$who, allowed: t_flows returns its flow" grep -q '^t_flows|fl-1$' "$out"
+  check_cmd "$who, allowed: t_flows returns its flow" grep -q '^t_flows|fl-1$' "$out"
   nloot=1; [ $who = python ] && nloot=2; [ $who = shell-noproxy ] && nloot=3 # one per run
-  check "$who, allowed: the trigger read through t_env (a read-only table may be used so)" grep -q "^loot|$nloot\$" "$out"
-  check "$who, allowed: the env: token went to the source" grep -q -F "\"authorization\": \"Bearer $CANARY\"" "$W/S.log"
-  check "$who, allowed: the file: token went to the source" grep -q -F "\"authorization\": \"Bearer $FILETOK\"" "$W/S.log"
-  check "$who, allowed: the client credentials were exchanged at the allowed login host" \
+  check_cmd "$who, allowed: the trigger read through t_env (a read-only table may be used so)" grep -q "^loot|$nloot\$" "$out"
+  check_cmd "$who, allowed: the env: token went to the source" grep -q -F "\"authorization\": \"Bearer $CANARY\"" "$W/S.log"
+  check_cmd "$who, allowed: the file: token went to the source" grep -q -F "\"authorization\": \"Bearer $FILETOK\"" "$W/S.log"
+  check_cmd "$who, allowed: the client credentials were exchanged at the allowed login host" \
     grep -q -F "\"authorization\": \"Bearer $ISSUED\"" "$W/S.log"
-  check "$who, allowed: the proxy received nothing (loopback bypasses it)" bash -c "[ ! -s '$W/P.log' ]"
+  check_cmd "$who, allowed: the proxy received nothing (loopback bypasses it)" bash -c "[ ! -s '$W/P.log' ]"
   # limits: capped, so the server's Retry-After of 1000 s exceeds max_wait=180 and is refused at once
-  check "$who, allowed: t_lim fails at once: max_wait capped at 180" \
+  check_cmd "$who, allowed: t_lim fails at once: max_wait capped at 180" \
     grep -q "the server asked to retry after 1000 s, more than the 180 s left of max_wait=180" "$out"
-  check "$who, allowed: the run took less than 30 s ($((t1 - t0)) s)" [ $((t1 - t0)) -lt 30 ]
-  check "$who, allowed: t_lim was requested (the route that answers 429)" grep -q '/retry/' "$W/S.log"
+  check_cmd "$who, allowed: the run took less than 30 s ($((t1 - t0)) s)" [ $((t1 - t0)) -lt 30 ]
+  check_cmd "$who, allowed: t_lim was requested (the route that answers 429)" grep -q '/retry/' "$W/S.log"
   for opt in max_response max_wait max_retries rate_limit rate_window connect_timeout low_speed_time; do
-    check "$who, allowed: the trace names the cap of $opt" grep -q "$opt=.* from the database file's schema is past" "$out"
+    check_cmd "$who, allowed: the trace names the cap of $opt" grep -q "$opt=.* from the database file's schema is past" "$out"
   done
-  check "$who, allowed: t_lim sent one request (max_retries capped, no retry past max_wait)" \
+  check_cmd "$who, allowed: t_lim sent one request (max_retries capped, no retry past max_wait)" \
     [ "$(grep -c '/retry/' "$W/S.log")" = 1 ]
-  check "$who, allowed: no secret in any output or trace" bash -c "! grep -a -q -F -e '$CANARY' -e '$FILETOK' -e '$SECRET' -e '$ISSUED' '$out'"
+  check_cmd "$who, allowed: no secret in any output or trace" bash -c "! grep -a -q -F -e '$CANARY' -e '$FILETOK' -e '$SECRET' -e '$ISSUED' '$out'"
   snapshot gift.db >"$W/after.sha"
-  check "$who, allowed: the user's database and every other file unchanged, no new file" \
+  check_cmd "$who, allowed: the user's database and every other file unchanged, no new file" \
     cmp -s "$W/before.sha" "$W/after.sha"
   [ -e "$W/new-cache.db" ] && bad "$who, allowed: the schema's new cache path was created"
 done
@@ -233,13 +222,13 @@ CREATE VIRTUAL TABLE c3 USING provisioning_events(source='$S/v1.0', auth='env:TR
 SELECT 'c3', count(*) FROM c3;
 SQL
 cat "$out"
-check "create: cache= at an existing database that is not a cache is refused" \
+check_cmd "create: cache= at an existing database that is not a cache is refused" \
   grep -q "cache='$W/user.db' is an existing file that is not a provisioning cache database" "$out"
-check "create: the user's database unchanged" bash -c "grep -F ' ./user.db' '$W/before.sha' | sed 's| \./| $W/|' | sha256sum -c --quiet -"
-check "create: cache= at a new path works and makes a cache database" grep -q '^c2|2$' "$out"
-check "create: the new cache file carries the application_id" \
+check_cmd "create: the user's database unchanged" bash -c "grep -F ' ./user.db' '$W/before.sha' | sed 's| \./| $W/|' | sha256sum -c --quiet -"
+check_cmd "create: cache= at a new path works and makes a cache database" grep -q '^c2|2$' "$out"
+check_cmd "create: the new cache file carries the application_id" \
   [ "$(sqlite3 "$W/mine.db" 'PRAGMA application_id')" = 1347573315 ]
-check "create: cache='user' fills the per-user cache directory" \
+check_cmd "create: cache='user' fills the per-user cache directory" \
   [ "$(sqlite3 "$W/home/.cache/provisioning/cache.db" 'PRAGMA application_id' 2>&1)" = 1347573315 ]
-check "create: no secret in the cache files" bash -c "! leaked() { :; }; ! grep -a -q -F -e '$CANARY' '$W/mine.db' '$W/home/.cache/provisioning/cache.db'"
-exit $fail
+check_cmd "create: no secret in the cache files" bash -c "! leaked() { :; }; ! grep -a -q -F -e '$CANARY' '$W/mine.db' '$W/home/.cache/provisioning/cache.db'"
+finish

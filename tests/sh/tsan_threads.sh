@@ -7,12 +7,10 @@
 # the file source at once, and one connection used from two threads in turn.
 # Any ThreadSanitizer report fails the test. Plain mode only (77 in asan
 # mode, or without clang).
-set -u
-ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-cd "$ROOT"
-[ "${MODE:-plain}" = plain ] || { echo "plain mode only"; exit 77; }
+. "$(dirname "$0")/lib/common.sh"
+[ "$MODE" = plain ] || { echo "plain mode only"; exit 77; }
 command -v clang >/dev/null || { echo "clang not installed"; exit 77; }
-B=${BUILD:-$ROOT/build/test-plain}
+B=$BUILD
 mkdir -p "$B"
 exe="$B/test_threads_tsan"
 srcs=$(ls ext/*.c | grep -v '^ext/provisioning.c$')

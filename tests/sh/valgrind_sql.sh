@@ -11,15 +11,11 @@
 # The two slowest tests (pushdown_file, report_crosscheck: ~50 s of the
 # ~2 min under valgrind) are left out unless VALGRIND_ALL=1, to keep this
 # pass near a minute and a half.
-set -u
-ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-cd "$ROOT"
-[ "${MODE:-plain}" = plain ] || { echo "plain mode only"; exit 77; }
+. "$(dirname "$0")/lib/common.sh"
+[ "$MODE" = plain ] || { echo "plain mode only"; exit 77; }
 command -v valgrind >/dev/null || { echo "valgrind not installed"; exit 77; }
-EXT=${EXT:-$ROOT/provisioning}
-B=${BUILD:-$ROOT/build/test-plain}/valgrind
+B=$BUILD/valgrind
 rm -rf "$B"; mkdir -p "$B"
-MOCK_URL=${MOCK_URL:-}
 SLOW="pushdown_file report_crosscheck"
 status=0
 n=0

@@ -13,28 +13,13 @@
 #   undo   ROLLBACK instead: a warning on stderr, provisioning_last_commit()
 #          says "rolled back" and lists the applied write with its id
 # Env from tests/run.sh: ROOT, EXT, SQLITE3, BUILD.
-set -u
-ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-EXT=${EXT:-$ROOT/provisioning}
-SQLITE3=${SQLITE3:-sqlite3}
-BUILD=${BUILD:-/tmp}
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-W=$(mktemp -d "$BUILD/write_local_fail.XXXXXX")
-SRV=
+. "$(dirname "$0")/lib/common.sh"
+W=$TMP
 HOLD=
-trap '[ -n "$SRV" ] && kill $SRV 2>/dev/null; [ -n "$HOLD" ] && kill $HOLD 2>/dev/null; rm -rf "$W"' EXIT
-export PROVISIONING_ALLOWED_HOSTS=127.0.0.1
-nfail=0
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1"; nfail=$((nfail + 1)); }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
-has() { grep -qF -- "$2" "$1"; }
+at_exit '[ -n "$HOLD" ] && kill $HOLD 2>/dev/null'
 
-"$PY" "$ROOT/tests/sh/faultwrite.py" --port-file "$W/port" --log "$W/srv.log" --fault none --lifetime 90 &
-SRV=$!
-for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.05; done
-URL="http://127.0.0.1:$(cat "$W/port")"
+faultwrite_start none "$W/srv.log" 90
+URL=$FW_URL
 nposts() { grep -c '"method": "POST"' "$W/srv.log" 2>/dev/null || echo 0; }
 
 # hold NAME: a python process holding a SHARED lock on $W/NAME.db until $W/NAME.release exists
@@ -85,13 +70,13 @@ SELECT 'after4', json_extract(provisioning_last_commit(), '\$.local');
 SQL
 timeout 60 $SQLITE3 -batch -init /dev/null "$W/retry.db" <"$W/retry.sql" >"$W/retry.out" 2>&1
 wait $HOLD 2>/dev/null; HOLD=
-check "retry: the first COMMIT fails on the lock" grep -qc "database is locked" "$W/retry.out"
-check "retry: the report says the POST was applied, the local commit not finished" has "$W/retry.out" "after1|not finished|applied|w-1"
-check "retry: still not finished after the second failed COMMIT" has "$W/retry.out" "after2|not finished"
-check "retry: the third COMMIT succeeds" has "$W/retry.out" "after3|committed|w-1"
-check "retry: the local row is committed" has "$W/retry.out" "rows|1"
-check "retry: the POST was sent once in all" test "$(nposts)" = 1
-check "retry: a later rollback that sent nothing keeps the report, and warns not" test "$(grep -c warning "$W/retry.out")|$(grep '^after4' "$W/retry.out")" = "0|after4|committed"
+check_cmd "retry: the first COMMIT fails on the lock" grep -qc "database is locked" "$W/retry.out"
+check_cmd "retry: the report says the POST was applied, the local commit not finished" has "$W/retry.out" "after1|not finished|applied|w-1"
+check_cmd "retry: still not finished after the second failed COMMIT" has "$W/retry.out" "after2|not finished"
+check_cmd "retry: the third COMMIT succeeds" has "$W/retry.out" "after3|committed|w-1"
+check_cmd "retry: the local row is committed" has "$W/retry.out" "rows|1"
+check_cmd "retry: the POST was sent once in all" test "$(nposts)" = 1
+check_cmd "retry: a later rollback that sent nothing keeps the report, and warns not" test "$(grep -c warning "$W/retry.out")|$(grep '^after4' "$W/retry.out")" = "0|after4|committed"
 
 # ---- undo: COMMIT fails on the lock, then ROLLBACK
 hold undo
@@ -109,10 +94,10 @@ SELECT 'rows', count(*) FROM t;
 SQL
 timeout 60 $SQLITE3 -batch -init /dev/null "$W/undo.db" <"$W/undo.sql" >"$W/undo.out" 2>&1
 touch "$W/undo.release"; wait $HOLD 2>/dev/null; HOLD=
-check "undo: the COMMIT fails on the lock" grep -q "database is locked" "$W/undo.out"
-check "undo: a warning says the remote write stays" has "$W/undo.out" "provisioning_events: warning: the transaction was rolled back after remote writes were applied, which stay applied (undo them by hand if needed); SELECT provisioning_last_commit() lists them"
-check "undo: the report lists it with its id" has "$W/undo.out" 'report|{"local":"rolled back","writes":[{"table":"provisioning_events","request":1,"what":"INSERT of event 1","method":"POST","path":"/auditLogs/provisioning","outcome":"applied","status":201,"id":"w-2"}]}'
-check "undo: the local row is gone" has "$W/undo.out" "rows|0"
-check "undo: two POSTs in all (one per scenario)" test "$(nposts)" = 2
-[ $nfail = 0 ] || { for f in "$W"/*.out; do echo "== $f"; cat "$f"; done; }
-exit $nfail
+check_cmd "undo: the COMMIT fails on the lock" grep -q "database is locked" "$W/undo.out"
+check_cmd "undo: a warning says the remote write stays" has "$W/undo.out" "provisioning_events: warning: the transaction was rolled back after remote writes were applied, which stay applied (undo them by hand if needed); SELECT provisioning_last_commit() lists them"
+check_cmd "undo: the report lists it with its id" has "$W/undo.out" 'report|{"local":"rolled back","writes":[{"table":"provisioning_events","request":1,"what":"INSERT of event 1","method":"POST","path":"/auditLogs/provisioning","outcome":"applied","status":201,"id":"w-2"}]}'
+check_cmd "undo: the local row is gone" has "$W/undo.out" "rows|0"
+check_cmd "undo: two POSTs in all (one per scenario)" test "$(nposts)" = 2
+[ $fail = 0 ] || { for f in "$W"/*.out; do echo "== $f"; cat "$f"; done; }
+finish

@@ -13,32 +13,14 @@
 # lists 1 as applied with the id the server gave, 2 as outcome unknown (with
 # why) and 3 as not sent; provisioning_last_commit() says the same.
 # Env from tests/run.sh: ROOT, EXT, SQLITE3, BUILD.
-set -u
-ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-EXT=${EXT:-$ROOT/provisioning}
-SQLITE3=${SQLITE3:-sqlite3}
-BUILD=${BUILD:-/tmp}
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-W=$(mktemp -d "$BUILD/write_once.XXXXXX")
-SRV=
-trap '[ -n "$SRV" ] && kill $SRV 2>/dev/null; rm -rf "$W"' EXIT
-export PROVISIONING_ALLOWED_HOSTS=127.0.0.1
-nfail=0
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1"; nfail=$((nfail + 1)); }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
-has() { grep -qF -- "$2" "$1"; }
+. "$(dirname "$0")/lib/common.sh"
+W=$TMP
 
 # start FAULT NAME: a fresh fault server; sets $URL and $LOG
 start() {
-  [ -n "$SRV" ] && kill $SRV 2>/dev/null
   LOG="$W/$2.log"
-  rm -f "$W/port"
-  "$PY" "$ROOT/tests/sh/faultwrite.py" --port-file "$W/port" --log "$LOG" --fault "$1" --lifetime 60 &
-  SRV=$!
-  for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.05; done
-  URL="http://127.0.0.1:$(cat "$W/port")"
+  faultwrite_start "$1" "$LOG"
+  URL=$FW_URL
 }
 # bodies NAME PYCODE: assertions on the list of received requests (log)
 bodies() {
@@ -54,7 +36,7 @@ run() { # NAME TABLE-SQL : three INSERTs in one COMMIT, then the report
   { echo ".load $EXT"; echo "$2"; cat; } >"$W/$1.sql"
   (timeout 60 $SQLITE3 -batch -init /dev/null :memory: <"$W/$1.sql") >"$W/$1.out" 2>&1
   if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$W/$1.out"; then
-    notok "$1: sanitizer report"; cat "$W/$1.out"
+    bad "$1: sanitizer report"; cat "$W/$1.out"
   fi
 }
 
@@ -71,31 +53,31 @@ for fault in cut hold; do
   start $fault "ev-$fault"
   run "ev-$fault" "CREATE VIRTUAL TABLE ev USING provisioning_events(source='$URL/v1.0', writable=1, rate_limit=100, rate_window=1, low_speed_time=2, retry_base=0.1);" <<<"$EV_INSERTS"
   O="$W/ev-$fault.out"
-  check "events $fault: each body received once, the third never" bodies x '
+  check_cmd "events $fault: each body received once, the third never" bodies x '
 jobs = [json.loads(r["body"])["jobId"] for r in writes]
 assert jobs == ["job-one", "job-two"], jobs
 '
-  check "events $fault: the error names request 2 of 3" has "$O" "provisioning_events: COMMIT failed at request 2 of 3 (INSERT of event 2: POST /auditLogs/provisioning): "
+  check_cmd "events $fault: the error names request 2 of 3" has "$O" "provisioning_events: COMMIT failed at request 2 of 3 (INSERT of event 2: POST /auditLogs/provisioning): "
   case $fault in cut) why="the connection was lost after it was sent" ;; hold) why="sent, and no answer came before the time-out" ;; esac
-  check "events $fault: 1 applied, with the id the server gave; 2 unknown, and why; 3 not sent" has "$O" "Applied (Graph has no transactions, these stay): 1 (INSERT of event 1, id w-1). Outcome unknown: 2 (INSERT of event 2: $why; it may have been applied: check before sending it again). Not sent: 3 (INSERT of event 3) (1 request)."
-  check "events $fault: provisioning_last_commit() outcomes" has "$O" "outcomes|applied,unknown,not sent"
-  check "events $fault: the local transaction is rolled back" has "$O" "local|rolled back"
+  check_cmd "events $fault: 1 applied, with the id the server gave; 2 unknown, and why; 3 not sent" has "$O" "Applied (Graph has no transactions, these stay): 1 (INSERT of event 1, id w-1). Outcome unknown: 2 (INSERT of event 2: $why; it may have been applied: check before sending it again). Not sent: 3 (INSERT of event 3) (1 request)."
+  check_cmd "events $fault: provisioning_last_commit() outcomes" has "$O" "outcomes|applied,unknown,not sent"
+  check_cmd "events $fault: the local transaction is rolled back" has "$O" "local|rolled back"
 done
-check "events cut: why: the connection was lost" grep -qE "request 2 of 3 \([^)]*\): connection error: .*on POST /v1.0/auditLogs/provisioning" "$W/ev-cut.out"
-check "events hold: why: time-out waiting" grep -qE "request 2 of 3 \([^)]*\): time-out: .*low_speed_time=2 s" "$W/ev-hold.out"
-check "events: every write on its own connection" bodies x '
+check_cmd "events cut: why: the connection was lost" grep -qE "request 2 of 3 \([^)]*\): connection error: .*on POST /v1.0/auditLogs/provisioning" "$W/ev-cut.out"
+check_cmd "events hold: why: time-out waiting" grep -qE "request 2 of 3 \([^)]*\): time-out: .*low_speed_time=2 s" "$W/ev-hold.out"
+check_cmd "events: every write on its own connection" bodies x '
 assert len({r["conn"] for r in writes}) == len(writes), writes
 '
 
 # a 503 with Retry-After proves the write was not processed: one retry, COMMIT succeeds
 start 503 ev-503
 run ev-503 "CREATE VIRTUAL TABLE ev USING provisioning_events(source='$URL/v1.0', writable=1, rate_limit=100, rate_window=1, retry_base=0.1);" <<<"$EV_INSERTS"
-check "events 503 + Retry-After: the refused body sent again once, then the third" bodies x '
+check_cmd "events 503 + Retry-After: the refused body sent again once, then the third" bodies x '
 got = [(json.loads(r["body"])["jobId"], r["answer"], r["retry_attempt"]) for r in writes]
 assert got == [("job-one", "ok", None), ("job-two", "503", None), ("job-two", "ok", "1"), ("job-three", "ok", None)], got
 '
-check "events 503: COMMIT succeeded" has "$W/ev-503.out" "outcomes|applied,applied,applied"
-check "events 503: local committed" has "$W/ev-503.out" "local|committed"
+check_cmd "events 503: COMMIT succeeded" has "$W/ev-503.out" "outcomes|applied,applied,applied"
+check_cmd "events 503: local committed" has "$W/ev-503.out" "local|committed"
 
 FL_INSERTS="BEGIN;
 INSERT INTO fl(flow_set_id, flow_type) VALUES ('fs-1', 'administrativeUnit');
@@ -107,19 +89,19 @@ for fault in cut hold; do
   start $fault "fl-$fault"
   run "fl-$fault" "CREATE VIRTUAL TABLE fl USING provisioning_flows(source='$URL/beta', writable=1, rate_limit=100, rate_window=1, low_speed_time=2, retry_base=0.1);" <<<"$FL_INSERTS"
   O="$W/fl-$fault.out"
-  check "flows $fault: each body received once, the third never" bodies x '
+  check_cmd "flows $fault: each body received once, the third never" bodies x '
 types = [json.loads(r["body"])["@odata.type"] for r in writes]
 assert types == ["#microsoft.graph.industryData.administrativeUnitProvisioningFlow", "#microsoft.graph.industryData.securityGroupProvisioningFlow"], types
 '
   case $fault in cut) why="the connection was lost after it was sent" ;; hold) why="sent, and no answer came before the time-out" ;; esac
-  check "flows $fault: applied / unknown / not sent" has "$O" "Applied (Graph has no transactions, these stay): 1 (INSERT of flow 1 (administrativeUnit), id w-1). Outcome unknown: 2 (INSERT of flow 2 (securityGroup): $why; it may have been applied: check before sending it again). Not sent: 3 (INSERT of flow 3 (user)) (1 request)."
-  check "flows $fault: provisioning_last_commit() outcomes" has "$O" "outcomes|applied,unknown,not sent"
+  check_cmd "flows $fault: applied / unknown / not sent" has "$O" "Applied (Graph has no transactions, these stay): 1 (INSERT of flow 1 (administrativeUnit), id w-1). Outcome unknown: 2 (INSERT of flow 2 (securityGroup): $why; it may have been applied: check before sending it again). Not sent: 3 (INSERT of flow 3 (user)) (1 request)."
+  check_cmd "flows $fault: provisioning_last_commit() outcomes" has "$O" "outcomes|applied,unknown,not sent"
 done
 
 # a refused connection proves nothing was sent: "Not applied ... never sent"
 PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 run refused "CREATE VIRTUAL TABLE ev USING provisioning_events(source='http://127.0.0.1:$PORT/v1.0', writable=1, max_retries=1, retry_base=0.1);" <<<"$EV_INSERTS"
-check "refused: retried, then reported as never sent" has "$W/refused.out" "Applied: none. Not applied: 1 (INSERT of event 1: never sent). Not sent: 2 (INSERT of event 2), 3 (INSERT of event 3) (2 requests)."
-check "refused: outcomes" has "$W/refused.out" "outcomes|not sent,not sent,not sent"
-[ $nfail = 0 ] || { for f in "$W"/*.out; do echo "== $f"; cat "$f"; done; }
-exit $nfail
+check_cmd "refused: retried, then reported as never sent" has "$W/refused.out" "Applied: none. Not applied: 1 (INSERT of event 1: never sent). Not sent: 2 (INSERT of event 2), 3 (INSERT of event 3) (2 requests)."
+check_cmd "refused: outcomes" has "$W/refused.out" "outcomes|not sent,not sent,not sent"
+[ $fail = 0 ] || { for f in "$W"/*.out; do echo "== $f"; cat "$f"; done; }
+finish

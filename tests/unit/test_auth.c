@@ -14,30 +14,7 @@
 
 #include "auth_azure.h"
 #include "jwt.h"
-
-static int nPass, nFail;
-
-#define CHECK(cond)                                                             \
-  do {                                                                          \
-    if (cond) {                                                                 \
-      nPass++;                                                                  \
-    } else {                                                                    \
-      nFail++;                                                                  \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                           \
-  } while (0)
-
-#define CHECK_STR(got, want)                                                                      \
-  do {                                                                                            \
-    const char *g_ = (got), *w_ = (want);                                                         \
-    if (g_ && w_ && strcmp(g_, w_) == 0) {                                                        \
-      nPass++;                                                                                    \
-    } else {                                                                                      \
-      nFail++;                                                                                    \
-      fprintf(stderr, "%s:%d: got  [%s]\n    want [%s]\n", __FILE__, __LINE__, g_ ? g_ : "(null)", \
-              w_ ? w_ : "(null)");                                                                \
-    }                                                                                             \
-  } while (0)
+#include "unit.h"
 
 static const char *const azVars[] = {"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET",
                                      "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_CLIENT_CERTIFICATE_PASSWORD",
@@ -309,6 +286,5 @@ int main(void) {
   test_answer();
   test_pick();
   test_managed_request();
-  printf("%d passed, %d failed\n", nPass, nFail);
-  return nFail ? 1 : 0;
+  return unit_finish();
 }

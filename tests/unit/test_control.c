@@ -11,30 +11,7 @@
 #include "json.h"
 #include "page_check.h"
 #include "records.h"
-
-static int nPass, nFail;
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (cond) {                                                                \
-      nPass++;                                                                 \
-    } else {                                                                   \
-      nFail++;                                                                 \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                          \
-  } while (0)
-
-#define CHECK_STR(got, want)                                                                     \
-  do {                                                                                           \
-    const char *g_ = (got), *w_ = (want);                                                        \
-    if (g_ && w_ && strcmp(g_, w_) == 0) {                                                       \
-      nPass++;                                                                                   \
-    } else {                                                                                     \
-      nFail++;                                                                                   \
-      fprintf(stderr, "%s:%d: got  [%s]\n%*swant [%s]\n", __FILE__, __LINE__, g_ ? g_ : "(null)", \
-              (int)strlen(__FILE__) + 6, "", w_ ? w_ : "(null)");                                \
-    }                                                                                            \
-  } while (0)
+#include "unit.h"
 
 /* "ok", "more", or the reason with the offset: "why@off" (static buffer). */
 static const char *check_one(const char *z, size_t n) {
@@ -264,6 +241,5 @@ int main(void) {
   test_utf8();
   test_page_only();
   test_normal();
-  printf("%d passed, %d failed\n", nPass, nFail);
-  return nFail ? 1 : 0;
+  return unit_finish();
 }

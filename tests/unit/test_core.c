@@ -14,30 +14,7 @@
 #include "records.h"
 #include "schema.h"
 #include "time_order.h"
-
-static int nPass, nFail;
-
-#define CHECK(cond)                                                    \
-  do {                                                                 \
-    if (cond) {                                                        \
-      nPass++;                                                         \
-    } else {                                                           \
-      nFail++;                                                         \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                  \
-  } while (0)
-
-#define CHECK_STR(got, want)                                                                 \
-  do {                                                                                       \
-    const char *g_ = (got), *w_ = (want);                                                    \
-    if (g_ && w_ && strcmp(g_, w_) == 0) {                                                   \
-      nPass++;                                                                               \
-    } else {                                                                                 \
-      nFail++;                                                                               \
-      fprintf(stderr, "%s:%d: got  [%s]\n%*swant [%s]\n", __FILE__, __LINE__, g_ ? g_ : "(null)", \
-              (int)strlen(__FILE__) + 6, "", w_ ? w_ : "(null)");                            \
-    }                                                                                        \
-  } while (0)
+#include "unit.h"
 
 /* ------------------------------------------------------------------ JSON */
 
@@ -693,6 +670,5 @@ int main(void) {
   test_odata();
   test_compare();
   test_schema();
-  printf("%d passed, %d failed\n", nPass, nFail);
-  return nFail ? 1 : 0;
+  return unit_finish();
 }

@@ -18,58 +18,14 @@
 #include "source.h"
 #include "source_http.h"
 #include "trust.h"
+#include "unit.h"
 
 static const char *zMock;
-static int nFail, nPass;
-
-#define CHECK(cond, ...)                                             \
-  do {                                                               \
-    if (cond) {                                                      \
-      nPass++;                                                       \
-    } else {                                                         \
-      nFail++;                                                       \
-      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                  \
-      fprintf(stderr, "\n");                                         \
-    }                                                                \
-  } while (0)
 
 /* ---- talking to the mock's control API (plain libcurl) */
 
-typedef struct mbuf {
-  char *z;
-  size_t n;
-} mbuf;
-
-static size_t mbuf_write(char *p, size_t sz, size_t nm, void *a) {
-  mbuf *b = a;
-  size_t n = sz * nm;
-  b->z = realloc(b->z, b->n + n + 1);
-  memcpy(b->z + b->n, p, n);
-  b->n += n;
-  b->z[b->n] = 0;
-  return n;
-}
-
 static char *mock_call(const char *zMethod, const char *zPath, const char *zBody) {
-  CURL *h = curl_easy_init();
-  mbuf b = {0, 0};
-  char zUrl[1024];
-  snprintf(zUrl, sizeof(zUrl), "%s%s", zMock, zPath);
-  struct curl_slist *l = curl_slist_append(0, "Content-Type: application/json");
-  curl_easy_setopt(h, CURLOPT_URL, zUrl);
-  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, zMethod);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, l);
-  if (zBody) curl_easy_setopt(h, CURLOPT_POSTFIELDS, zBody);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, mbuf_write);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  CURLcode cc = curl_easy_perform(h);
-  if (cc) fprintf(stderr, "mock %s %s: %s\n", zMethod, zPath, curl_easy_strerror(cc));
-  curl_slist_free_all(l);
-  curl_easy_cleanup(h);
-  if (!b.z) b.z = calloc(1, 1);
-  return b.z;
+  return unit_mock_call(zMethod, zPath, zBody, 0);
 }
 
 /* Reset scenario zName and give it the knobs zJson. */
@@ -977,8 +933,8 @@ static void test_login_host(void) {
 }
 
 int main(void) {
-  zMock = getenv("MOCK_URL");
-  if (!zMock || !zMock[0]) {
+  zMock = unit_mock_url();
+  if (!zMock) {
     printf("MOCK_URL not set: skipped\n");
     return 77;
   }
@@ -1000,6 +956,5 @@ int main(void) {
   test_proxy_bypass();
   test_login_host();
   test_pacing();
-  printf("%d checks passed, %d failed\n", nPass, nFail);
-  return nFail ? 1 : 0;
+  return unit_finish();
 }

@@ -38,19 +38,7 @@
 #include <unistd.h>
 
 #include "../../ext/provisioning.c" /* the entry point (excluded from the unit build) */
-
-static int nFail, nPass;
-#define CHECK(cond, ...)                                             \
-  do {                                                               \
-    if (cond) {                                                      \
-      nPass++;                                                       \
-    } else {                                                         \
-      nFail++;                                                       \
-      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                  \
-      fprintf(stderr, "\n");                                         \
-    }                                                                \
-  } while (0)
+#include "unit.h"
 
 /* ---- the failing allocators */
 
@@ -118,8 +106,6 @@ typedef struct scen {
 
 static char zRoot[1024];
 
-static size_t discard(char *p, size_t sz, size_t n, void *pArg) { return sz * n; }
-
 static void copy_file(const char *zFrom, const char *zTo) {
   FILE *in = fopen(zFrom, "rb"), *out = fopen(zTo, "wb");
   if (!in || !out) {
@@ -135,22 +121,12 @@ static void copy_file(const char *zFrom, const char *zTo) {
 
 /* POST /_mock/s/NAME/reset (while no failure is armed). */
 static void mock_reset(const char *zName) {
-  char zUrl[2048];
-  snprintf(zUrl, sizeof(zUrl), "%s/_mock/s/%s/reset", getenv("MOCK_URL"), zName);
-  CURL *h = curl_easy_init();
+  char zPath[512];
+  snprintf(zPath, sizeof(zPath), "/_mock/s/%s/reset", zName);
   long iStatus = 0;
-  CURLcode cc = CURLE_FAILED_INIT;
-  if (h) {
-    curl_easy_setopt(h, CURLOPT_URL, zUrl);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
-    cc = curl_easy_perform(h);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &iStatus);
-    curl_easy_cleanup(h);
-  }
-  if (cc != CURLE_OK || iStatus != 200) {
-    fprintf(stderr, "cannot reset the mock scenario %s (%s, HTTP %ld)\n", zName, curl_easy_strerror(cc), iStatus);
+  free(unit_mock_call("POST", zPath, "{}", &iStatus));
+  if (iStatus != 200) {
+    fprintf(stderr, "cannot reset the mock scenario %s (HTTP %ld)\n", zName, iStatus);
     exit(1);
   }
 }
@@ -400,13 +376,7 @@ static void test_scen(const scen *s) {
 }
 
 int main(void) {
-  const char *z = getenv("ROOT");
-  if (!z) {
-    if (!getcwd(zRoot, sizeof(zRoot) - 8)) return 1;
-    strcat(zRoot, "/../..");
-  } else {
-    snprintf(zRoot, sizeof(zRoot), "%s", z);
-  }
+  unit_root(zRoot, sizeof(zRoot));
   /* libcurl's allocations through the counter, before any curl_global_init */
   if (curl_global_init_mem(CURL_GLOBAL_ALL, c_malloc, c_free, c_realloc, c_strdup, c_calloc) != CURLE_OK) {
     fprintf(stderr, "curl_global_init_mem failed\n");
@@ -492,6 +462,5 @@ int main(void) {
     test_scen(&aScen[i]);
   }
   unlink("oom_copy.json");
-  printf("%d checks passed, %d failed\n", nPass, nFail);
-  return nFail ? 1 : 0;
+  return unit_finish();
 }

@@ -20,39 +20,10 @@
 #include <unistd.h>
 
 #include "../../ext/provisioning.c" /* the entry point (excluded from the unit build) */
-
-static int nFail, nPass;
-static pthread_mutex_t mCheck = PTHREAD_MUTEX_INITIALIZER;
-#define CHECK(cond, ...)                                               \
-  do {                                                                 \
-    pthread_mutex_lock(&mCheck);                                       \
-    if (cond) {                                                        \
-      nPass++;                                                         \
-    } else {                                                           \
-      nFail++;                                                         \
-      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);  \
-      fprintf(stderr, __VA_ARGS__);                                    \
-      fprintf(stderr, "\n");                                           \
-    }                                                                  \
-    pthread_mutex_unlock(&mCheck);                                     \
-  } while (0)
+#include "unit.h"
 
 static char zRoot[1024];
 static const char *zMock;
-
-static sqlite3 *open_db(void) {
-  sqlite3 *db = 0;
-  if (sqlite3_open(":memory:", &db) != SQLITE_OK) {
-    fprintf(stderr, "open: %s\n", sqlite3_errmsg(db));
-    exit(1);
-  }
-  char *zErr = 0;
-  if (sqlite3_provisioning_init(db, &zErr, 0) != SQLITE_OK) {
-    fprintf(stderr, "init: %s\n", zErr ? zErr : "?");
-    exit(1);
-  }
-  return db;
-}
 
 /* Run zSql (one statement) and return its rows as text (malloc'd), or NULL with the error. */
 static char *query(sqlite3 *db, const char *zSql, char *zErrOut, size_t nErrOut) {
@@ -108,7 +79,7 @@ typedef struct job {
 static void *job_main(void *p) {
   job *j = p;
   for (int r = 0; r < N_ROUND; r++) {
-    sqlite3 *db = open_db();
+    sqlite3 *db = unit_open_db();
     exec(db, j->zSetup);
     for (int k = 0; k < 3 && j->azSql[k]; k++) {
       char zErr[512] = "";
@@ -124,7 +95,7 @@ static void *job_main(void *p) {
 }
 
 static void baseline(job *j) {
-  sqlite3 *db = open_db();
+  sqlite3 *db = unit_open_db();
   exec(db, j->zSetup);
   for (int k = 0; k < 3 && j->azSql[k]; k++) {
     char zErr[512] = "";
@@ -232,7 +203,7 @@ static void test_one_connection(void) {
   memset(&s, 0, sizeof(s));
   pthread_mutex_init(&s.m, 0);
   pthread_cond_init(&s.c, 0);
-  s.db = open_db();
+  s.db = unit_open_db();
   char zSql[2048];
   if (zMock) {
     snprintf(zSql, sizeof(zSql),
@@ -269,20 +240,13 @@ static void test_one_connection(void) {
 }
 
 int main(void) {
-  const char *z = getenv("ROOT");
-  if (z) {
-    snprintf(zRoot, sizeof(zRoot), "%s", z);
-  } else if (getcwd(zRoot, sizeof(zRoot) - 8)) {
-    strcat(zRoot, "/../..");
-  }
-  zMock = getenv("MOCK_URL");
-  if (zMock && !zMock[0]) zMock = 0;
+  unit_root(zRoot, sizeof(zRoot));
+  zMock = unit_mock_url();
   if (!sqlite3_threadsafe()) {
     printf("sqlite3 built without threads: skipped\n");
     return 77;
   }
   test_two_connections();
   test_one_connection();
-  printf("%d checks passed, %d failed\n", nPass, nFail);
-  return nFail ? 1 : 0;
+  return unit_finish();
 }

@@ -25,19 +25,7 @@
 #include "../../ext/provisioning.c" /* the entry point (excluded from the unit build) */
 #include "cache.h"
 #include "trust.h"
-
-static int nFail, nPass;
-#define CHECK(cond, ...)                                              \
-  do {                                                                \
-    if (cond) {                                                       \
-      nPass++;                                                        \
-    } else {                                                          \
-      nFail++;                                                        \
-      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                   \
-      fprintf(stderr, "\n");                                          \
-    }                                                                 \
-  } while (0)
+#include "unit.h"
 
 static void test_hosts(void) {
   unsetenv("PROVISIONING_ALLOWED_HOSTS");
@@ -333,10 +321,8 @@ static void test_wipe(const char *zDir) {
     trust_wipe(zTok, sizeof(zTok));
   }
   CHECK(canary_in_memory() == 0, "the test itself holds the token");
-  sqlite3 *db = 0;
-  sqlite3_open(":memory:", &db);
+  sqlite3 *db = unit_open_db();
   char *zErr = 0;
-  sqlite3_provisioning_init(db, &zErr, 0);
   char *zSql = sqlite3_mprintf("CREATE VIRTUAL TABLE w USING provisioning_events(source='%s/s/wipe/v1.0', "
                                "auth='file:%s', rate_limit=1000, rate_window=1)",
                                zMock, zPath);
@@ -377,6 +363,5 @@ int main(void) {
   char zCmd[600];
   snprintf(zCmd, sizeof(zCmd), "rm -rf %s", zDir);
   if (system(zCmd)) fprintf(stderr, "cleanup failed\n");
-  printf("%d checks passed, %d failed\n", nPass, nFail);
-  return nFail ? 1 : 0;
+  return unit_finish();
 }

@@ -1,6 +1,6 @@
-# auth_common.sh: helpers of the tests/sh/auth_*.sh tests (sourced, never run).
-#   B            the test's scratch directory (made empty)
-#   check WHAT CMD...   prints ok/FAIL, sets fail=1
+# auth_common.sh: helpers of the tests/sh/auth_*.sh tests (sourced, never
+# run), on top of common.sh (check_cmd, MOCK_URL, PY ...).
+#   B            the test's scratch directory (made empty: common.sh's WORK)
 #   ctl METHOD SCEN WHAT [JSON]   the mock's admin API
 #   azsql [VAR=VALUE...] <<SQL    sqlite3 with the extension, every Azure
 #                variable of the caller's environment removed first, PATH
@@ -9,23 +9,14 @@
 #   make_certs DIR      a CA, a leaf signed by it, PEM files for the tests
 #   log_json SCEN EXPR  evaluate a Python expression over the request log L
 #   tok_json SCEN EXPR  ... over the token state T ({config, issued})
-set -u
-ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-cd "$ROOT"
-[ -n "${MOCK_URL:-}" ] || { echo "MOCK_URL not set"; exit 77; }
-EXT=${EXT:-$ROOT/provisioning}
-SQLITE3=${SQLITE3:-sqlite3}
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+need_mock
 PY=/usr/bin/python3
 command -v openssl >/dev/null || { echo "openssl not installed"; exit 77; }
-B=${BUILD:-$ROOT/build/test-plain}/$(basename "$0" .sh)
-rm -rf "$B"; mkdir -p "$B/bin"
+B=$WORK
+mkdir -p "$B/bin"
 ln -s "$(command -v env)" "$B/bin/env"
 ln -s "$(command -v sqlite3)" "$B/bin/sqlite3"
-fail=0
-check() {
-  local what=$1; shift
-  if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
-}
 ctl() { curl -s -X "$1" "$MOCK_URL/_mock/s/$2/$3" ${4:+-d "$4"}; }
 AZ_VARS="AZURE_TENANT_ID AZURE_CLIENT_ID AZURE_CLIENT_SECRET AZURE_CLIENT_CERTIFICATE_PATH
   AZURE_CLIENT_CERTIFICATE_PASSWORD AZURE_CLIENT_SEND_CERTIFICATE_CHAIN AZURE_FEDERATED_TOKEN_FILE
