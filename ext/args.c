@@ -9,6 +9,7 @@
 ** text, so auth= takes only references (env:NAME, file:PATH, azure) and a
 ** key that looks like a secret is refused with a message saying where the
 ** secret belongs.
+** Calls: SQLite's string functions only; fills source.h's prov_options.
 */
 #include <stdlib.h>
 #include <string.h>

@@ -3,6 +3,7 @@
 ** they are ours (trust.c: new, empty, or carrying TRUST_CACHE_APP_ID), and
 ** get that application_id when created; cache='user' is cache.db in the
 ** per-user cache directory, made (0700) when first written.
+** Calls: trust.c (which files are ours) and SQLite; used by source_http.c.
 */
 #include "cache.h"
 

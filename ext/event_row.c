@@ -1,5 +1,7 @@
 /*
 ** event_row.c: read the columns of one event (see event_row.h).
+** Calls: schema.c (the catalogue of paths) and json.h's text walkers; used by
+** the sources and events.c.
 */
 #include "event_row.h"
 

@@ -40,7 +40,8 @@
 ** into POST and PATCH requests queued in writes.c, whose transaction
 ** methods the module uses.
 **
-** Calls: global.h (state, source opening), events_write.h, writes.h, plan.h, odata.h,
+** Calls: global.h (state, source opening), events_write.h, writes.h, plan.h,
+** odata.h,
 ** odata_forms.h, event_row.h, schema.h, graph_url.h, trust.h, source.h
 ** (the source's methods), SQLite. No other table module.
 */

@@ -1,6 +1,7 @@
 /*
 ** file_replace.c: replacing a data file safely with several writers (see
 ** file_replace.h for the protocol). Used by source_file.c's writes.
+** Calls: only the C library and SQLite's allocator.
 */
 #include "file_replace.h"
 

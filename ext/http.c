@@ -320,7 +320,11 @@ static int conn_sleep(http_conn *c, double secs) {
 
 /* The statement was interrupted while r waited: stop its transfer. */
 static int req_interrupted(http_req *r, const char *zWhile, char **pzErr) {
-  if (http_trace_on()) fprintf(stderr, "provisioning: %s %s: interrupted while %s\n", r->zMethod, r->zUrl, zWhile);
+  if (http_trace_on()) {
+    char *zShow = http_show_url(r->pConn, r->zUrl);
+    fprintf(stderr, "provisioning: %s %s: interrupted while %s\n", r->zMethod, zShow ? zShow : "?", zWhile);
+    sqlite3_free(zShow);
+  }
   req_release_handle(r);
   *pzErr = sqlite3_mprintf("interrupted");
   return *pzErr ? SQLITE_INTERRUPT : SQLITE_NOMEM;

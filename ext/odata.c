@@ -9,6 +9,8 @@
 ** written gt v-1 (times: gt v - 100 ns) and le v as lt v+1, exactly. A value of eType 0 is a
 ** placeholder "?N" (i = N): the plan's template shown by EXPLAIN before
 ** the values are known.
+** Calls: schema.c (Graph names), odata_forms.c (the profile and refused forms)
+** and time_order.c (instant bounds); pure otherwise.
 */
 #include "odata.h"
 

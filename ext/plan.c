@@ -2,7 +2,8 @@
 ** plan.c: what may ship (pq_shippable), right-hand values with SQLite's
 ** affinity (pq_prepare_value), SQLite's comparison rules (pq_compare,
 ** pq_row_matches), and time text normalisation. Pure functions: no I/O,
-** unit-tested in tests/unit/test_plan.c.
+** unit-tested in tests/unit/test_core.c.
+** Calls: schema.c and time_order.c only.
 */
 #include "plan.h"
 

@@ -10,6 +10,7 @@
 ** retried. The buffer keeps only the bytes from the start of the pending
 ** value (or of an undecided top-level object that may turn out to be a
 ** record), so memory is bounded by the largest record, not the input.
+** Calls: json.c (validation) only; used by source_file.c and source_http.c.
 */
 #include "records.h"
 

@@ -5,6 +5,7 @@
 ** ODBC driver: identifiers and names VARCHAR(n), enumerations VARCHAR(32),
 ** free text and JSON TEXT, times TIMESTAMP, durations INTEGER. SQLite does
 ** not enforce the lengths; they only tell a client what to expect.
+** Calls: nothing: a table of constants and the DDL built from it.
 */
 #include "schema.h"
 

@@ -12,6 +12,8 @@
 ** An ORDER BY on activity_date_time is served by a first pass that keeps
 ** (time, offset, length) of each matching event, a sort, and then a pread
 ** of each event in order.
+** Calls: records.c, event_row.c, schema.c, time_order.c and plan.h's row
+** checks to read, file_replace.c to write; implements source.h.
 */
 #include <errno.h>
 #include <fcntl.h>

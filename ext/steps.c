@@ -75,6 +75,7 @@
 ** tokenised with jsmn (pj_parse() into one pj_doc reused for every row),
 ** lazily when a member column is first read, so memory is the input copy
 ** plus the largest single element, whatever the number of elements.
+** Calls: json.c (pj_parse and the walkers) only.
 */
 #include "steps.h"
 
