@@ -8,7 +8,8 @@
 #                         replaced by the mock server's URL and the repo root;
 #                         @EXT@ the extension, @BUILD@ the mode's scratch dir)
 #   tests/sh/*.sh         script tests: exit 0 pass, 77 skip, else fail (what
-#                         they share: tests/sh/lib/, sourced, never run)
+#                         they share: tests/sh/lib.sh and tests/sh/lib/,
+#                         sourced, never run)
 # with the mock Graph server (tests/mockgraph) running on a free loopback
 # port, and ends with one line "N passed, N failed, N skipped".
 #
@@ -173,6 +174,7 @@ for MODE in "${MODES[@]}"; do
   # ---- script tests
   for t in tests/sh/*.sh; do
     [ -f "$t" ] || continue
+    [ "$t" = tests/sh/lib.sh ] && continue # the scripts' shared helpers, sourced
     name="sh/$(basename "$t" .sh) [$MODE]"
     selected "$name" || continue
     out="$BUILD/$(basename "$t" .sh).out"

@@ -16,7 +16,7 @@
 # - through a mock started here on the beta-only file, /beta: the same rows.
 #
 # Env: ROOT, BUILD, EXT, SQLITE3, MOCK_URL (the mock parts are skipped without it).
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 W=$TMP
 
 [ -x build/gen_events ] || make -s build/gen_events >/dev/null || { echo "cannot build gen_events"; exit 1; }

@@ -27,7 +27,7 @@
 # is never written to the cache file, and another token in the same
 # variable is not answered from it.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD, MOCK_URL.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 need_mock
 W=$WORK
 TTL=3

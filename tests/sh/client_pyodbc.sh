@@ -2,7 +2,7 @@
 # client_pyodbc.sh: the ODBC path from Python (tests/clients/pyodbc_client.py)
 # with Debian's /usr/bin/python3 and python3-pyodbc. Skipped in asan mode when
 # the sanitizer preload misbehaves in python3 (never in plain mode).
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 if ! $PY -c 'import pyodbc' 2>/dev/null; then
   echo "python3-pyodbc missing (make deps-test)"; [ "$MODE" = plain ] && exit 1 || exit 77
 fi

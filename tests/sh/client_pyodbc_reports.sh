@@ -5,7 +5,7 @@
 # returns the rows of the sqlite3 shell; SQLColumns shows no LONGVARCHAR name,
 # type or status column (tests/clients/pyodbc_reports.py). The reports hold no
 # ';' outside quotes (the driver refuses one, even in a comment).
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 if ! $PY -c 'import pyodbc' 2>/dev/null; then
   echo "python3-pyodbc missing (make deps-test)"; [ "$MODE" = plain ] && exit 1 || exit 77
 fi

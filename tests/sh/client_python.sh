@@ -2,7 +2,7 @@
 # client_python.sh: Debian's /usr/bin/python3 sqlite3 module with the
 # extension (tests/clients/python_client.py). Skipped in asan mode when the
 # sanitizer preload misbehaves in python3 (never in plain mode).
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 [ -x $PY ] || { echo "no $PY (make deps-test)"; [ "$MODE" = plain ] && exit 1 || exit 77; }
 $PY -c 'import sqlite3; sqlite3.connect(":memory:").enable_load_extension(True)' ||
   { echo "$PY cannot load extensions"; exit 1; }

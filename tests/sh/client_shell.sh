@@ -3,7 +3,7 @@
 # the eponymous table read from PROVISIONING_SOURCE, and exports with
 # .mode csv and .mode json read back and compared with the table.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, BUILD; cwd is the repo root.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 W=$WORK
 # plain mode: the README's own command (.load ./provisioning from the repo
 # root); asan mode: the sanitizer build

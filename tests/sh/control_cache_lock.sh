@@ -4,7 +4,7 @@
 # pages are fetched without the cache, every row is returned, and the
 # trace (PROVISIONING_TRACE=1) says the cache was locked.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD, MOCK_URL.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 need_mock
 db="$BUILD/control_cache_lock.db"
 rm -f "$db" "$db-journal"

@@ -5,7 +5,7 @@
 # headers each fail the statement within 12 s, with a time-out error naming
 # timeout=5 and the URL; no row is returned.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 LIFETIME=100 fault_start
 for scen in silent trickle trickle_hdr; do
   t0=$(now_ms)

@@ -6,7 +6,7 @@
 # statement ends with SQLITE_INTERRUPT, message "interrupted"; asserted:
 # signal-to-end < 4 s (a loose bound for a busy machine).
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 LIFETIME=150 fault_start
 
 # $1 name, $2 scenario, $3 extra options, $4 1 = pacing (one request first)
@@ -54,6 +54,13 @@ shell_case shell_pacing ok "rate_limit=1, rate_window=60" 1
 # the token request (client credentials) to a login host that never answers
 AZURE_TENANT_ID=t AZURE_CLIENT_ID=c AZURE_CLIENT_SECRET=s-e-c-r-e-t PROVISIONING_AUTHORITY_HOST="$FAULT_URL/silent" \
   shell_case shell_token ok "auth='azure', rate_limit=1000, rate_window=1" 0
+
+# the trace line of the interrupted request masks its URL: a nextLink can carry
+# a signature (faultserver.py's secretlink: page 2 answers 429, Retry-After 60)
+PROVISIONING_TRACE=1 shell_case shell_trace_masked secretlink "rate_limit=1000, rate_window=1" 0
+o="$BUILD/intr_shell_trace_masked.out"
+check_cmd "trace: the interrupted retry wait is traced, its URL masked" has "$o" "p=1&sig=***: interrupted while waiting to retry"
+check_cmd "trace: the nextLink's signature is in no line" hasnt "$o" "Zq8vK2mW4tR7yB1nC5xL9pD3hF6jG0sQ"
 
 # Python: conn.interrupt() from a timer thread, 1 s after the request reached the server
 cat >"$BUILD/intr.py" <<'PY'

@@ -9,7 +9,7 @@
 # overlong form, a surrogate as raw bytes, above U+10FFFF, a stray
 # continuation byte) is an error with its position, in pages and files.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 LIFETIME=100 fault_start
 # source, expected error (grep -E; empty: expect the rows given as $3)
 check_scan() {

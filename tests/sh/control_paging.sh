@@ -7,7 +7,7 @@
 # no page was requested twice (rate_limit=1000: a loop would be fast; pages
 # of one event, so each next page is also requested ahead: never a repeat).
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 LIFETIME=100 fault_start
 # scenario, expected requests, expected error (grep -E)
 check_scan() {

@@ -3,7 +3,7 @@
 # runs pushed and unpushed over the same events and compares the rows. A
 # third table (gr) reads the same events from a mock Graph server started here
 # on the generated file, so the OData sent on the wire must agree too.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 set -e
 ev="$BUILD/diff_events.json"
 [ -f "$ev" ] || build/gen_events --count 1000 --seed 7 --out "$ev"

@@ -21,7 +21,7 @@
 #   https source, http nextLink on the same host and port   refused
 #                                (another origin), nothing more requested
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD, MOCK_URL.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 need_mock
 W=$WORK
 FAST="rate_limit=1000, rate_window=1"

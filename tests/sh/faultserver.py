@@ -17,6 +17,8 @@ seconds. The scenario is the first path segment: /<scenario>/v1.0/... .
   selfamp       first -> A (?p=1) -> A spelled ?p=1&
   emptyloop     every page empty, each linking to a new page
   emptycycle    empty pages: first -> A (?p=a) -> B (?p=b) -> A
+  secretlink    first -> ?p=1&sig=<a signature>, which answers 429 with
+                Retry-After: 60 (a nextLink carrying a credential)
   linknum       a nextLink that is a number
   linkempty     a nextLink that is an empty string
   linknull      a nextLink that is null
@@ -56,6 +58,8 @@ STATIC = {
     "utf8_cont": b'{"value":[{"id":"ab\x80cd"}]}',
     "utf8_good": '{"value":[{"id":"é€😀"}]}'.encode("utf-8"),
 }
+
+SIG = "Zq8vK2mW4tR7yB1nC5xL9pD3hF6jG0sQ"  # control_interrupt.sh greps for it
 
 STOP = threading.Event()
 
@@ -121,6 +125,11 @@ class Handler(BaseHTTPRequestHandler):
                     self.page(["c1"], base + "?p=2")
                 else:
                     self.page(["c2"], base + "?x=2&&p=1")
+            elif scen == "secretlink":
+                if p is None:
+                    self.page(["k0"], base + "?p=1&sig=" + SIG)
+                else:
+                    self.send(429, b'{"error":{"code":"TooManyRequests","message":"slow down"}}', [("Retry-After", "60")])
             elif scen == "selfamp":
                 self.page(["s0"] if p is None else ["s1"], base + ("?p=1" if p is None else "?p=1&"))
             elif scen == "emptyloop":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The file source reads in chunks: peak memory must not grow with the file.
 # 200,000 events (about 480 MB) must scan in the same peak RSS as 2,000.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 set -e
 [ "$MODE" = plain ] || exit 77   # sanitizer shadow memory makes RSS meaningless
 rss() {

@@ -14,7 +14,7 @@
 #   kill -9       a writer killed during the rewrite leaves its temporary file;
 #                 the next write removes it, and only it (look-alikes stay)
 # Env from tests/run.sh: ROOT, EXT, SQLITE3, BUILD.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 GEN=$ROOT/build/gen_events
 [ -x "$GEN" ] || { echo "no $GEN (make build/gen_events)"; exit 77; }
 W=$TMP

@@ -9,23 +9,13 @@
 # - a COMMIT of provisioning_flows after it has its own report as well.
 # Against the mock Graph server; the report is the JSON of writes.c.
 #
-# Env: ROOT, MODE, EXT, SQLITE3, MOCK_URL (exit 77 without it).
-set -u
-[ -n "${MOCK_URL:-}" ] || { echo "no MOCK_URL: skipped"; exit 77; }
-ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-MODE=${MODE:-plain}
-EXT=${EXT:-$ROOT/provisioning}
-SQLITE3=${SQLITE3:-sqlite3}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-nfail=0
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1"; nfail=$((nfail + 1)); }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
+# Env from tests/run.sh (tests/sh/lib.sh): ROOT, MODE, EXT, SQLITE3, MOCK_URL.
+. "$(dirname "$0")/lib.sh"
+need_mock
 
 S="fscr-$MODE-$$"
 SRC="$MOCK_URL/s/$S/beta"
-curl -s -f -X POST "$MOCK_URL/_mock/s/$S/reset" >/dev/null || notok "reset scenario $S"
+curl -s -f -X POST "$MOCK_URL/_mock/s/$S/reset" >/dev/null || bad "reset scenario $S"
 
 {
   echo ".load $EXT"
@@ -56,7 +46,7 @@ SELECT 'flows', provisioning_last_commit() ->> '$.local', json_array_length(prov
 SQL
 } >"$TMP/in.sql"
 $SQLITE3 -batch -init /dev/null :memory: <"$TMP/in.sql" >"$TMP/out" 2>&1
-if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$TMP/out"; then notok "sanitizer report"; fi
+if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$TMP/out"; then bad "sanitizer report"; fi
 cat >"$TMP/exp" <<'EOF2'
 insert|committed|1|provisioning_flow_sets|POST|applied
 update|committed|1|UPDATE of flow set fs-0001|applied
@@ -64,10 +54,6 @@ txn|committed|2|UPDATE of flow set fs-0002
 rollback|committed|2
 flows|committed|1|provisioning_flows
 EOF2
-check "flow sets: each COMMIT's report, its local outcome committed" diff -u "$TMP/exp" "$TMP/out"
+check_cmd "flow sets: each COMMIT's report, its local outcome committed" diff -u "$TMP/exp" "$TMP/out"
 
-if [ $nfail -gt 0 ]; then
-  echo "$nfail check(s) failed"
-  exit 1
-fi
-echo "all flow-set commit report checks passed"
+finish

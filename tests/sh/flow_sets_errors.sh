@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # flow_sets_errors.sh: an error of provisioning_flow_sets names that table,
 # once (one prefix per message), on a read and on a COMMIT.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 LIFETIME=60 fault_start
 out=$($SQLITE3 -batch -init /dev/null :memory: 2>&1 <<SQL
 .load $EXT

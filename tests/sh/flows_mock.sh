@@ -12,7 +12,7 @@
 # (trigger, view); passwords never in an error message.
 #
 # Env: ROOT, MODE, EXT, SQLITE3, MOCK_URL (exit 77 without it).
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 need_mock
 DATA="$ROOT/tests/data"
 

@@ -15,7 +15,7 @@
 #   display_name and filter (POST / PATCH / DELETE), refusals, ROLLBACK.
 #
 # Env: ROOT, MODE, EXT, SQLITE3, MOCK_URL (exit 77 without it).
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 need_mock
 
 scen() {

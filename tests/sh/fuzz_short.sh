@@ -9,7 +9,7 @@
 #    input kept as a regression file).
 # Skips (77) in asan mode (the targets carry their own sanitizers) and when
 # clang or its fuzzer runtime is missing.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 [ "$MODE" = plain ] || { echo "plain mode only"; exit 77; }
 command -v clang >/dev/null || { echo "clang not installed"; exit 77; }
 SECS=${FUZZ_SHORT_SECONDS:-10}

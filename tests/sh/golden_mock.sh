@@ -15,7 +15,7 @@
 # nextLinks). tests/sql/pushdown_file.sql (without its EXPLAIN and scan-stats
 # statements) must give the same output on both sources.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD, MOCK_URL.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 need_mock
 W=$WORK
 FAST="rate_limit=1000, rate_window=1"   # pacing must not slow the test down

@@ -16,7 +16,7 @@
 #     activity_date_time >= '2024-06-00 00:00:00.0000000x' dropped the row
 #     at 2024-06-01 00:00:00 that SQLite kept (under BINARY; the column now
 #     compares under provisioning_time, where that text is no time).
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 B=$WORK
 
 # ---- 1. a number cut by a refill

@@ -22,7 +22,7 @@
 #     the connection attempt);
 #   - the canary appears in no output, no error message, no trace
 #     (PROVISIONING_TRACE=1) and not in the database file.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 need_mock
 B=$WORK
 CANARY="hs-canary-$$-$RANDOM-7f3e"

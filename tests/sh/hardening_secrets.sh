@@ -13,7 +13,7 @@
 #     messages (a failing GET, a failing write) or the trace
 #     (PROVISIONING_TRACE=1), while it does arrive as the Authorization
 #     header.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 need_mock
 B=$WORK
 ctl() { curl -s -X "$1" "$MOCK_URL/_mock/s/$2/$3" ${4:+-d "$4"}; }

@@ -9,7 +9,7 @@
 #   - with ca_file= naming the mock's certificate it returns the rows, and
 #     the token (auth='env:...') arrives as the Authorization header;
 #   - the token is in no output.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 command -v openssl >/dev/null || { echo "openssl not installed"; exit 77; }
 [ -f tests/mockgraph/server.js ] && [ -d tests/mockgraph/node_modules ] || { echo "mock server not available"; exit 77; }
 B=$WORK

@@ -16,7 +16,7 @@
 # request log) and that the server's message did come back (masked).
 #
 # Env: ROOT, MODE, EXT, SQLITE3, MOCK_URL (exit 77 without it), BUILD.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 need_mock
 B=$WORK
 # A fresh mock scenario with the knobs $2 (JSON, or empty); sets S.

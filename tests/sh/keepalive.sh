@@ -5,7 +5,7 @@
 # request's client port (conn), and all twenty share it. Also: every
 # request asked for gzip.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD, MOCK_URL.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 need_mock
 scen="keepalive.$MODE"
 curl -s -f -X POST "$MOCK_URL/_mock/s/$scen/reset" >/dev/null || { echo "cannot reset the mock scenario"; exit 1; }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The mock Graph server's own self-test (tests/mockgraph/selftest.sh).
 # It does not depend on the build mode: run it in plain mode only.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 if [ "$MODE" != plain ]; then
   echo "mock self-test runs in plain mode only"
   exit 77

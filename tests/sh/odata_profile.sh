@@ -19,7 +19,7 @@
 #     once (contains) is dropped the same way; a 400 for anything else
 #     stays an error, after a single request.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 command -v node >/dev/null || { echo "node missing"; exit 77; }
 [ -d tests/mockgraph/node_modules ] || { echo "mock dependencies missing (make mock-deps)"; exit 77; }
 W=$WORK

@@ -4,7 +4,7 @@
 # pages hold at most 300 events still gives every row, by nextLinks; a
 # pushed LIMIT 500 asks $top=500, follows one nextLink and stops there.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD, MOCK_URL.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 need_mock
 for scen in "pagesize.$MODE.full" "pagesize.$MODE.limit"; do
   env -u LD_PRELOAD curl -s -f -X POST "$MOCK_URL/_mock/s/$scen/reset" >/dev/null &&

@@ -3,7 +3,7 @@
 # time-out (a clear error naming it, no hang), and the same table works
 # again on its next statement once the server is back to speed.
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD, MOCK_URL.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 need_mock
 scen="slow.$MODE"
 knob() { env -u LD_PRELOAD curl -s -f -X POST -H 'Content-Type: application/json' -d "$1" "$MOCK_URL/_mock/s/$scen/config" >/dev/null; }

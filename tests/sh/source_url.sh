@@ -5,7 +5,7 @@
 # .../beta/auditLogs/directoryProvisioning selects that collection; a base URL
 # without /v1.0 or /beta, or with another path, is refused at CREATE with the
 # expected form. Env from tests/run.sh: ROOT, EXT, SQLITE3, BUILD, MOCK_URL.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 need_mock
 FAST="rate_limit=1000, rate_window=1"
 paths() { # scenario: the request paths, one per line

@@ -12,7 +12,7 @@
 # or leaking per element would add well over 100 MB at a million elements.
 #
 # Env from tests/run.sh: EXT, SQLITE3, BUILD; cwd is the repo root.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 BOUND_KB=8192
 [ -x /usr/bin/time ] || { echo "no /usr/bin/time"; exit 77; }
 W=$WORK

@@ -12,7 +12,7 @@
 # both; an event 3 hours late (beyond the window: the documented worst case)
 # is not copied by the default sync, and is by one run with '30 days'.
 # Env from tests/run.sh: ROOT, EXT, SQLITE3, BUILD; cwd is the repo root.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 W=$WORK
 GEN=build/gen_events
 [ -x "$GEN" ] || { echo "no $GEN (make build/gen_events)"; exit 77; }

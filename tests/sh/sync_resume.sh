@@ -10,7 +10,7 @@
 # The requests carry $filter=activityDateTime gt <since> and
 # $orderby=activityDateTime asc.
 # Env from tests/run.sh: ROOT, EXT, SQLITE3, BUILD.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 GEN=$ROOT/build/gen_events
 [ -x "$GEN" ] || { echo "no $GEN (make build/gen_events)"; exit 77; }
 [ -d "$ROOT/tests/mockgraph/node_modules" ] || { echo "no mock deps (make mock-deps)"; exit 77; }

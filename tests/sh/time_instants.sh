@@ -6,7 +6,7 @@
 # precisions and offsets). Then the mock's request log must show that an ISO
 # literal with an offset was sent as the right UTC instant.
 # Env from tests/run.sh: ROOT, MODE, EXT, RUN_ENV, BUILD, MOCK_URL.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 [ -x $PY ] || { echo "no $PY (make deps-test)"; [ "$MODE" = plain ] && exit 1 || exit 77; }
 py_run_env sqlite3
 W=$WORK

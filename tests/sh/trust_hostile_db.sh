@@ -29,7 +29,7 @@
 #   falls back to memory); the raised limits are capped (max_wait: the
 #   Retry-After of 1000 s is refused at once, the trace names every cap).
 # Env from tests/run.sh: ROOT, MODE, EXT, SQLITE3, RUN_ENV, BUILD.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 W=$WORK
 mkdir -p "$W/home"
 

@@ -7,7 +7,7 @@
 # the file source at once, and one connection used from two threads in turn.
 # Any ThreadSanitizer report fails the test. Plain mode only (77 in asan
 # mode, or without clang).
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 [ "$MODE" = plain ] || { echo "plain mode only"; exit 77; }
 command -v clang >/dev/null || { echo "clang not installed"; exit 77; }
 B=$BUILD

@@ -11,7 +11,7 @@
 # The two slowest tests (pushdown_file, report_crosscheck: ~50 s of the
 # ~2 min under valgrind) are left out unless VALGRIND_ALL=1, to keep this
 # pass near a minute and a half.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 [ "$MODE" = plain ] || { echo "plain mode only"; exit 77; }
 command -v valgrind >/dev/null || { echo "valgrind not installed"; exit 77; }
 B=$BUILD/valgrind

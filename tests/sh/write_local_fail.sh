@@ -13,7 +13,7 @@
 #   undo   ROLLBACK instead: a warning on stderr, provisioning_last_commit()
 #          says "rolled back" and lists the applied write with its id
 # Env from tests/run.sh: ROOT, EXT, SQLITE3, BUILD.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 W=$TMP
 HOLD=
 at_exit '[ -n "$HOLD" ] && kill $HOLD 2>/dev/null'

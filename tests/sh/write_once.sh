@@ -13,7 +13,7 @@
 # lists 1 as applied with the id the server gave, 2 as outcome unknown (with
 # why) and 3 as not sent; provisioning_last_commit() says the same.
 # Env from tests/run.sh: ROOT, EXT, SQLITE3, BUILD.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib.sh"
 W=$TMP
 
 # start FAULT NAME: a fresh fault server; sets $URL and $LOG

@@ -1,6 +1,6 @@
 # auth_common.sh: helpers of the tests/sh/auth_*.sh tests (sourced, never
-# run), on top of common.sh (check_cmd, MOCK_URL, PY ...).
-#   B            the test's scratch directory (made empty: common.sh's WORK)
+# run), on top of tests/sh/lib.sh (check_cmd, MOCK_URL, PY ...).
+#   B            the test's scratch directory (made empty: lib.sh's WORK)
 #   ctl METHOD SCEN WHAT [JSON]   the mock's admin API
 #   azsql [VAR=VALUE...] <<SQL    sqlite3 with the extension, every Azure
 #                variable of the caller's environment removed first, PATH
@@ -9,7 +9,7 @@
 #   make_certs DIR      a CA, a leaf signed by it, PEM files for the tests
 #   log_json SCEN EXPR  evaluate a Python expression over the request log L
 #   tok_json SCEN EXPR  ... over the token state T ({config, issued})
-. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 need_mock
 PY=/usr/bin/python3
 command -v openssl >/dev/null || { echo "openssl not installed"; exit 77; }

@@ -1,5 +1,5 @@
-# common.sh: what the tests/sh/*.sh scripts share. Sourced, never run
-# (tests/run.sh runs only tests/sh/*.sh):  . "$(dirname "$0")/lib/common.sh"
+# lib.sh: what the tests/sh/*.sh scripts share. Sourced, never run
+# (tests/run.sh runs only tests/sh/*.sh):  . "$(dirname "$0")/lib.sh"
 #
 # The environment of tests/run.sh, with defaults for a script run by hand:
 #   ROOT (the working directory from here on), MODE, EXT, SQLITE3, RUN_ENV,
