@@ -27,8 +27,12 @@
 ** http_url.h, interrupt.h, trust.h (wiping, URL masking), libcurl; the
 ** layer above only through the http_cred hooks.
 */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* dladdr, RTLD_NODELETE */
+#endif
 #include "http.h"
 
+#include <dlfcn.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -76,8 +80,26 @@ static char *cw_strdup(const char *z) {
   return q;
 }
 
+/*
+** Once libcurl holds the functions above, this library must stay mapped for
+** the life of the process: SQLite unloads an extension when the connection
+** that loaded it closes, while libcurl (and the libraries it loaded, which
+** finalise themselves when unloaded) may still be in use by the rest of the
+** process, and its global state points here. So the extension's own object
+** is marked RTLD_NODELETE, and the reference kept. In a program linked with
+** the extension (the unit tests) this is the program itself: harmless.
+*/
+static void pin_self(void) {
+  Dl_info info;
+  if (dladdr((void *)cw_free, &info) && info.dli_fname) {
+    void *h = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+    (void)h; /* never closed, on purpose */
+  }
+}
+
 static void curl_init_once(void) {
   curlInitRc = curl_global_init_mem(CURL_GLOBAL_DEFAULT, cw_malloc, cw_free, cw_realloc, cw_strdup, cw_calloc);
+  if (curlInitRc == CURLE_OK) pin_self();
 }
 
 int http_global_init(void) {

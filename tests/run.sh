@@ -80,12 +80,12 @@ record() { # name status(0 pass, 77 skip, else fail) [detail file]
 
 selected() { [ -z "$FILTER" ] || [[ "$1" == *$FILTER* ]]; }
 
-# LeakSanitizer's stop-the-world tracer itself sometimes dies at process exit
+# LeakSanitizer's stop-the-world tracer itself can die at process exit
 # ("Tracer caught signal 11" then "LeakSanitizer has encountered a fatal
 # error", with no leak report): a known sanitizer flake (google/sanitizers
-# #1353), about one exit in several hundred under load. A failed test whose
-# output shows exactly that, and no sanitizer report, runs once more; a second
-# failure of any kind stands.
+# #1353). A failed test whose output shows exactly that, and no sanitizer
+# report, runs once more; a second failure of any kind stands. (A tracer
+# crash every time is a bug of ours: see tests/sh/stay_loaded.sh.)
 tracer_flake() { # output file
   [ "$MODE" = asan ] && [ -f "$1" ] &&
     grep -q 'Tracer caught signal' "$1" &&
