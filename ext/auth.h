@@ -10,6 +10,7 @@
 ** auth= is a reference only: env:NAME, file:PATH, none, or the Azure
 ** credential chain (auth='azure' or 'azure:NAME'; without auth=, the chain
 ** when the environment configures one).
+** The interface of auth.c, whose first comment says what it calls.
 */
 #ifndef PROV_AUTH_H
 #define PROV_AUTH_H

@@ -1,6 +1,7 @@
 /*
 ** auth_azure.h: the Azure credential chain (the Azure SDKs' names, order and
 ** environment variables). See auth_azure.c.
+** The interface of auth_azure.c, whose first comment says what it calls.
 */
 #ifndef PROV_AUTH_AZURE_H
 #define PROV_AUTH_AZURE_H

@@ -14,6 +14,7 @@
 ** Only whole 2xx answers whose every record reads are stored; a failed,
 ** cut-off or unreadable response never is. The memory cache lives until the
 ** extension is unloaded.
+** The interface of cache.c, whose first comment says what it calls.
 */
 #ifndef PROV_CACHE_H
 #define PROV_CACHE_H

@@ -14,6 +14,7 @@
 ** the v1.0 spelling first and then the beta one. The same values feed
 ** xColumn and the in-process filter (pq_row_matches), so what a filter sees
 ** is exactly what SQLite would read.
+** The interface of event_row.c, whose first comment says what it calls.
 */
 #ifndef PROV_EVENT_ROW_H
 #define PROV_EVENT_ROW_H

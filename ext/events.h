@@ -2,6 +2,7 @@
 ** events.h: the provisioning_events module (events.c) and the
 ** provisioning_contains() function the entry point registers with it.
 ** Only the entry point (provisioning.c) includes this header.
+** The interface of events.c, whose first comment says what it calls.
 */
 #ifndef PROV_EVENTS_H
 #define PROV_EVENTS_H

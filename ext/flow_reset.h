@@ -3,6 +3,7 @@
 ** the provisioning_flows tables connected on a database connection (which
 ** the function needs: a flow's source and credentials are its table's).
 ** See flow_reset.c.
+** The interface of flow_reset.c, whose first comment says what it calls.
 */
 #ifndef PROV_FLOW_RESET_H
 #define PROV_FLOW_RESET_H

@@ -1,6 +1,7 @@
 /*
 ** flow_sets.h: the provisioning_flow_sets module (Microsoft Graph beta,
 ** industryData outbound provisioning flow sets). See flow_sets.c.
+** The interface of flow_sets.c, whose first comment says what it calls.
 */
 #ifndef PROV_FLOW_SETS_H
 #define PROV_FLOW_SETS_H

@@ -1,6 +1,7 @@
 /*
 ** flows.h: the provisioning_flows module and provisioning_flow_reset()
 ** (Microsoft Graph beta, industryData outbound provisioning). See flows.c.
+** The interface of flows.c, whose first comment says what it calls.
 */
 #ifndef PROV_FLOWS_H
 #define PROV_FLOWS_H

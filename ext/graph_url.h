@@ -1,5 +1,6 @@
 /*
 ** graph_url.h: the base of a Graph source= URL, checked at CREATE.
+** The interface of graph_url.c, whose first comment says what it calls.
 */
 #ifndef PROV_GRAPH_URL_H
 #define PROV_GRAPH_URL_H

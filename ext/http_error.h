@@ -7,6 +7,7 @@
 **   http_error_append(m, r);    -- "HTTP 403 Authorization_RequestDenied: ..."
 **   http_error_where(m, r);     -- " on GET /auditLogs/provisioning?$top=5"
 **   zErr = http_error_mask(r, sqlite3_str_finish(m));
+** The interface of http_error.c, whose first comment says what it calls.
 */
 #ifndef PROV_HTTP_ERROR_H
 #define PROV_HTTP_ERROR_H

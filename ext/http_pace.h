@@ -11,6 +11,7 @@
 ** One sliding window per key (origin and auth reference) keeps at most
 ** nLimit requests in any rWindow seconds, for every table and connection
 ** of the process that shares the key.
+** The interface of http_pace.c, whose first comment says what it calls.
 */
 #ifndef PROV_HTTP_PACE_H
 #define PROV_HTTP_PACE_H

@@ -1,5 +1,6 @@
 /*
 ** interrupt.h: ask whether the connection was interrupted (interrupt.c).
+** The interface of interrupt.c, whose first comment says what it calls.
 */
 #ifndef PROV_INTERRUPT_H
 #define PROV_INTERRUPT_H

@@ -1,6 +1,7 @@
 /*
 ** jwt.h: the signed client assertion of a certificate credential (RS256 JWT),
 ** with OpenSSL's libcrypto. See jwt.c.
+** The interface of jwt.c, whose first comment says what it calls.
 */
 #ifndef PROV_JWT_H
 #define PROV_JWT_H

@@ -8,6 +8,7 @@
 ** DateTimeOffset bare in UTC ('2024-06-01T00:00:00.0000000Z'), integers
 ** as digits; with bEncode each parameter value is then percent-encoded
 ** (RFC 3986 unreserved characters kept).
+** The interface of odata.c, whose first comment says what it calls.
 */
 #ifndef PROV_ODATA_H
 #define PROV_ODATA_H

@@ -9,6 +9,7 @@
 ** extended profile (odata=extended) adds `or` (IN lists in one request)
 ** and $select. A form an origin answered 400 to is remembered for the
 ** process and that origin and never sent there again (odata_refused_*).
+** The interface of odata_forms.c, whose first comment says what it calls.
 */
 #ifndef PROV_ODATA_FORMS_H
 #define PROV_ODATA_FORMS_H

@@ -11,6 +11,7 @@
 **      pq_row_matches(), Graph as OData text from odata_build().
 ** A condition that a source cannot express exactly is sent looser (or
 ** not at all) and SQLite re-checks it: never dropping a row SQLite keeps.
+** The interface of plan.c, whose first comment says what it calls.
 */
 #ifndef PROV_PLAN_H
 #define PROV_PLAN_H

@@ -12,6 +12,7 @@
 ** header values) at a time: the caller feeds bytes through a refill
 ** callback, and the buffer keeps only what the current record needs.
 ** Everything it passes over is validated strictly (pj_value_end).
+** The interface of records.c, whose first comment says what it calls.
 */
 #ifndef PROV_RECORDS_H
 #define PROV_RECORDS_H

@@ -6,6 +6,7 @@
 ** holds a non-null value wins, so v1.0 is preferred when both are there), its value kind,
 ** and what Graph can filter and sort on it (the "graph profile", from
 ** GRAPH.md). The plan and the OData writer read only this table.
+** The interface of schema.c, whose first comment says what it calls.
 */
 #ifndef PROV_SCHEMA_H
 #define PROV_SCHEMA_H

@@ -6,6 +6,7 @@
 **   file:PATH          source_file.c, evaluated in-process (PQ_PROFILE_LOCAL)
 **   https://... http:// source_http.c, Microsoft Graph (PQ_PROFILE_GRAPH)
 ** The table code never sees HTTP or file handles.
+** Declarations only: the interface source_file.c and source_http.c implement.
 */
 #ifndef PROV_SOURCE_H
 #define PROV_SOURCE_H

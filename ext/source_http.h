@@ -3,6 +3,7 @@
 **
 ** source_http_open() itself is declared in source.h with the other
 ** sources. This header adds what the entry point needs.
+** The interface of source_http.c, whose first comment says what it calls.
 */
 #ifndef PROV_SOURCE_HTTP_H
 #define PROV_SOURCE_HTTP_H

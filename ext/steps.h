@@ -1,6 +1,7 @@
 /*
 ** steps.h: the table-valued functions provisioning_steps(json) and
 ** provisioning_modified_properties(json). See steps.c.
+** The interface of steps.c, whose first comment says what it calls.
 */
 #ifndef PROV_STEPS_H
 #define PROV_STEPS_H

@@ -8,6 +8,7 @@
 ** activity_date_time, the flow tables' created/last-modified times, the
 ** sync mirror) is `TIMESTAMP COLLATE provisioning_time`, so comparisons,
 ** ORDER BY, GROUP BY, DISTINCT, min/max and +col all compare instants.
+** The interface of time_order.c, whose first comment says what it calls.
 */
 #ifndef PROV_TIME_ORDER_H
 #define PROV_TIME_ORDER_H
